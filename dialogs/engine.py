@@ -1,0 +1,683 @@
+"""The conversation engine: `step(flow, state, input, others) -> (new state, outputs)`.
+
+Pure: no I/O, no clock, no Telegram. The state is plain JSON (see `new_state`) and names the
+flow version it was made with; a state made with an older version of a flow continues
+sensibly (answered questions stay answered, removed ones are ignored, new ones are asked).
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dialogs.conditions import Answers, refs
+from dialogs.model import (
+    DONT_KNOW,
+    MAX_TEXT_ANSWER,
+    NOT_APPLICABLE,
+    Flow,
+    Question,
+)
+from dialogs.scoring import BlockScore, is_auto_na, is_visible, score_flow
+from dialogs.texts import N_, Msg, Np_, msg
+
+State = dict[str, Any]
+
+# ---------------------------------------------------------------- inputs
+
+
+@dataclass(frozen=True)
+class Start:
+    """Open the flow: first question, or where the person stopped, or a review if finished."""
+
+
+@dataclass(frozen=True)
+class Choose:
+    choice: str
+    question: str | None = None
+    """The question the button belonged to; None for typed input meant for the current one."""
+
+
+@dataclass(frozen=True)
+class Toggle:
+    choice: str
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class Done:
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Voice:
+    file_id: str
+    duration: int
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+
+
+@dataclass(frozen=True)
+class Skip:
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class Back:
+    question: str | None = None
+
+
+@dataclass(frozen=True)
+class Pause:
+    pass
+
+
+@dataclass(frozen=True)
+class Resume:
+    pass
+
+
+Input = Start | Choose | Toggle | Done | Text | Voice | Number | Skip | Back | Pause | Resume
+
+# ---------------------------------------------------------------- outputs
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: Msg
+    description: Msg | None = None
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Say:
+    """A message to show. `role` is intro, example, closing, notice, score or problem."""
+
+    text: Msg
+    role: str = "notice"
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question, shown as one message with its options and actions."""
+
+    flow: str
+    question: str
+    kind: str
+    text: Msg
+    position: int
+    total: int
+    options: tuple[Option, ...] = ()
+    actions: tuple[Option, ...] = ()
+    """Navigation: done (multi), back, skip."""
+    hint: Msg | None = None
+    """What may be sent instead of pressing a button (text, voice note, number)."""
+    accepts: tuple[str, ...] = ()
+    refresh: bool = False
+    """The same question again after a toggle: a channel edits the message it showed."""
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """An answer to keep (append-only). `answer` is None when a choice was withdrawn."""
+
+    flow: str
+    question: str
+    answer: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Finished:
+    flow: str
+    score: BlockScore | None
+
+
+Output = Say | Ask | Recorded | Finished
+
+# ---------------------------------------------------------------- texts
+
+SCALE_EXTRA_LABELS = {DONT_KNOW: N_("Don't know"), NOT_APPLICABLE: N_("Not applicable")}
+ACTION_LABELS = {"done": N_("Done ✓"), "back": N_("◀ Back"), "skip": N_("Skip ▶")}
+PROGRESS = N_("Question {position} of {total}")
+STALE = N_("That question is already answered. Here is the current one.")
+USE_BUTTONS = N_("Please tap one of the buttons below.")
+NOTHING_SELECTED = N_("Tap at least one choice, then Done. Or tap Skip.")
+FIRST_QUESTION = N_("This is the first question.")
+EMPTY_TEXT = N_("Please write a few words, or tap Skip.")
+TOO_LONG = N_(
+    "Your answer is too long ({length} characters). Please keep it to {limit} characters at most."
+)
+NO_VOICE_HERE = N_("Please write your answer here. Voice notes work for other questions.")
+TEXT_OR_VOICE = N_("Write your answer, or send a voice note.")
+TEXT_ONLY = N_("Write your answer.")
+NUMBER_RANGE = N_("Send a number between {minimum} and {maximum}.")
+NUMBER_FROM = N_("Send a number of at least {minimum}.")
+NUMBER_ANY = N_("Send a number.")
+PAUSED = N_("Your answers are saved. You can continue any time.")
+WELCOME_BACK = N_("Welcome back. Let's continue where you stopped.")
+REVIEW = N_("You finished this block. Here are your answers: change any, or tap Skip to keep it.")
+BLOCK_DONE = N_("Block finished: {title}.")
+SCORE_LINE = N_("Your score: {mean} of 3 ({percent}/100).")
+CONFIDENCE_LINE = (
+    "You answered {answered} of {count} scored question with a level.",
+    "You answered {answered} of {count} scored questions with a level.",
+)
+NO_SCORE = N_("No score yet: no question was answered with a level.")
+ALREADY_FINISHED = N_("This block is finished. Open it again from the menu to change answers.")
+
+# ---------------------------------------------------------------- state
+
+
+def new_state(flow: Flow) -> State:
+    return {
+        "flow": flow.id,
+        "flow_version": flow.version,
+        "status": "new",
+        "current": None,
+        "history": [],
+        "answers": {},
+        "skipped": [],
+        "selection": [],
+        "review": False,
+    }
+
+
+def _upgrade(flow: Flow, state: State) -> State:
+    """Bring a state made with another version of the flow in line with this one."""
+    if state.get("flow_version") == flow.version:
+        return state
+    for qid, answer in list(state["answers"].items()):
+        question = flow.question(qid)
+        chosen = [answer["choice"]] if "choice" in answer else answer.get("choices", [])
+        if question is not None and any(c not in question.buttons for c in chosen):
+            del state["answers"][qid]  # the choice is gone: ask again
+    state["history"] = [q for q in state["history"] if flow.question(q) is not None]
+    state["skipped"] = [q for q in state["skipped"] if flow.question(q) is not None]
+    if flow.question(state["current"]) is None:
+        state["current"] = None
+        state["selection"] = []
+    state["flow_version"] = flow.version
+    return state
+
+
+class _Run:
+    """One step's working data: the flow, a private copy of the state, and the outputs."""
+
+    def __init__(self, flow: Flow, state: State, others: Answers) -> None:
+        self.flow = flow
+        self.state = state
+        self.others = others
+        self.out: list[Output] = []
+
+    # -- views
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        return self.state["answers"]
+
+    def all_answers(self) -> Answers:
+        return {**self.others, self.flow.id: self.answers}
+
+    def shown(self, q: Question) -> bool:
+        """Visible and not automatically not applicable: a question the person is asked."""
+        everything = self.all_answers()
+        return is_visible(self.flow, q, everything) and not is_auto_na(self.flow, q, everything)
+
+    def shown_questions(self) -> list[Question]:
+        return [q for q in self.flow.questions if self.shown(q)]
+
+    def undecided(self, q: Question) -> bool:
+        """Hidden only because a question its condition needs has no answer yet."""
+        if q.when is None:
+            return False
+        everything = self.all_answers()
+        return any(
+            everything.get(c.ref.flow or self.flow.id, {}).get(c.ref.question) is None
+            for c in refs(q.when)
+        )
+
+    def counted_questions(self) -> list[Question]:
+        """The questions progress counts: shown now, or possibly shown later."""
+        return [q for q in self.flow.questions if self.shown(q) or self.undecided(q)]
+
+    def answered(self, q: Question) -> bool:
+        answer = self.answers.get(q.id)
+        return answer is not None and not answer.get("auto")
+
+    def pending(self, q: Question) -> bool:
+        return not self.answered(q) and q.id not in self.state["skipped"]
+
+    def current(self) -> Question | None:
+        return self.flow.question(self.state["current"])
+
+    # -- effects
+
+    def say(self, key: str, role: str = "notice", **params: Any) -> None:
+        self.out.append(Say(msg(key, **params), role))
+
+    def record(self, q: Question, answer: dict[str, Any]) -> None:
+        if self.answers.get(q.id) == answer:
+            return
+        self.answers[q.id] = answer
+        if q.id in self.state["skipped"]:
+            self.state["skipped"].remove(q.id)
+        self.out.append(Recorded(self.flow.id, q.id, answer))
+
+    def record_automatic_na(self) -> None:
+        everything = self.all_answers()
+        for q in self.flow.questions:
+            if (
+                is_visible(self.flow, q, everything)
+                and is_auto_na(self.flow, q, everything)
+                and not self.answered(q)
+                and self.answers.get(q.id) != {"na": True, "auto": True}
+            ):
+                self.answers[q.id] = {"na": True, "auto": True}
+                self.out.append(Recorded(self.flow.id, q.id, {"na": True, "auto": True}))
+
+    # -- navigation
+
+    def show(self, q: Question, refresh: bool = False) -> None:
+        if self.state["current"] != q.id or not refresh:
+            answer = self.answers.get(q.id) or {}
+            self.state["selection"] = list(answer.get("choices", []))
+        self.state["current"] = q.id
+        self.state["status"] = "active"
+        history = self.state["history"]
+        if not history or history[-1] != q.id:
+            if q.id in history:
+                history.remove(q.id)
+            history.append(q.id)
+        self.out.append(self.ask(q, refresh))
+
+    def ask(self, q: Question, refresh: bool) -> Ask:
+        ids = [s.id for s in self.counted_questions()]
+        position = ids.index(q.id) + 1 if q.id in ids else len(ids)
+        answer = self.answers.get(q.id) or {}
+        selection = set(self.state["selection"])
+        options: list[Option] = []
+        for c in q.choices:
+            chosen = c.id in selection if q.kind == "multi" else answer.get("choice") == c.id
+            description = msg(c.description) if c.description else None
+            options.append(Option(c.id, msg(c.label), description, chosen))
+        for extra, wanted in ((DONT_KNOW, q.dont_know), (NOT_APPLICABLE, q.not_applicable)):
+            if wanted:
+                chosen = bool(answer.get(extra)) and not answer.get("auto")
+                options.append(Option(extra, msg(SCALE_EXTRA_LABELS[extra]), None, chosen))
+        actions = [Option("done", msg(ACTION_LABELS["done"]))] if q.kind == "multi" else []
+        if self.previous() is not None:
+            actions.append(Option("back", msg(ACTION_LABELS["back"])))
+        actions.append(Option("skip", msg(ACTION_LABELS["skip"])))
+        hint, accepts = self.hint(q)
+        return Ask(
+            flow=self.flow.id,
+            question=q.id,
+            kind=q.kind,
+            text=msg(q.text),
+            position=position,
+            total=len(ids),
+            options=tuple(options),
+            actions=tuple(actions),
+            hint=hint,
+            accepts=accepts,
+            refresh=refresh,
+        )
+
+    @staticmethod
+    def hint(q: Question) -> tuple[Msg | None, tuple[str, ...]]:
+        if q.kind == "text":
+            return (
+                (msg(TEXT_OR_VOICE), ("text", "voice")) if q.voice else (msg(TEXT_ONLY), ("text",))
+            )
+        if q.kind == "number":
+            return number_hint(q), ("number",)
+        return None, ()
+
+    def previous(self) -> str | None:
+        history = self.state["history"]
+        current = self.state["current"]
+        for qid in reversed(history[:-1] if history and history[-1] == current else history):
+            q = self.flow.question(qid)
+            if q is not None and self.shown(q) and qid != current:
+                return qid
+        return None
+
+    def advance(self) -> None:
+        """Show the next question, or finish the block."""
+        self.record_automatic_na()
+        shown = self.shown_questions()
+        current = self.state["current"]
+        ids = [q.id for q in shown]
+        if current in ids:
+            after = ids.index(current) + 1
+        elif current is not None and self.flow.question(current) is not None:
+            here = self.flow.position(current)
+            after = next(
+                (i for i, q in enumerate(shown) if self.flow.position(q.id) > here), len(shown)
+            )
+        else:
+            after = 0
+        if self.state["review"]:
+            if after < len(shown):
+                self.show(shown[after])
+            else:
+                self.finish()
+            return
+        for q in shown[after:] + shown[:after]:
+            if self.pending(q):
+                self.show(q)
+                return
+        self.finish()
+
+    def finish(self) -> None:
+        self.state.update(status="finished", current=None, selection=[], review=False)
+        score = score_flow(self.flow, self.all_answers()) if self.flow.scored else None
+        self.out.append(Finished(self.flow.id, score))
+        self.say(BLOCK_DONE, "score", title=msg(self.flow.title))
+        if score is not None:
+            overall = score.overall
+            if overall.mean is not None:
+                self.say(SCORE_LINE, "score", mean=overall.mean, percent=overall.percent)
+                line = Np_(*CONFIDENCE_LINE, overall.items, answered=overall.answered)
+                self.out.append(Say(line, "score"))
+            else:
+                self.say(NO_SCORE, "score")
+        self.say(self.flow.closing, "closing")
+
+    def resume_here(self) -> None:
+        q = self.current()
+        if q is not None and self.shown(q):
+            self.show(q)
+        else:
+            self.state["current"] = None
+            self.advance()
+
+
+def number_hint(q: Question) -> Msg:
+    if q.minimum is not None and q.maximum is not None:
+        return msg(NUMBER_RANGE, minimum=q.minimum, maximum=q.maximum)
+    if q.minimum is not None:
+        return msg(NUMBER_FROM, minimum=q.minimum)
+    return msg(NUMBER_ANY)
+
+
+_THOUSANDS = re.compile(r"^-?\d{1,3}([.,]\d{3})+$")
+
+
+def parse_number(text: str) -> float | None:
+    """Read a typed number: '1,000', '1 000', '1.000' and '2,5' all work."""
+    cleaned = re.sub(r"[\s\u00a0\u202f']", "", text.strip())
+    if _THOUSANDS.match(cleaned):
+        cleaned = re.sub(r"[.,]", "", cleaned)
+    cleaned = cleaned.replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+# ---------------------------------------------------------------- step
+
+
+def step(
+    flow: Flow,
+    state: State | None,
+    event: Input,
+    others: Mapping[str, Mapping[str, Any]] | None = None,
+) -> tuple[State, list[Output]]:
+    """Apply one input to a conversation. Never mutates `state`; never raises on bad input.
+
+    `others` holds the person's answers in other flows (by flow id), for conditions such as
+    `context.powers lacks procurement`.
+    """
+    fresh = state is None or state.get("flow") != flow.id
+    working = new_state(flow) if fresh else _upgrade(flow, copy.deepcopy(state))
+    run = _Run(flow, working, others or {})
+    _HANDLERS[type(event)](run, event)
+    return run.state, run.out
+
+
+def _start(run: _Run, _: Input) -> None:
+    status = run.state["status"]
+    if status == "new":
+        run.say(run.flow.title, "title")
+        run.say(run.flow.intro, "intro")
+        if run.flow.example:
+            run.say(run.flow.example, "example")
+        run.advance()
+    elif status == "finished":
+        run.state.update(review=True, history=[])
+        run.say(REVIEW)
+        shown = run.shown_questions()
+        if shown:
+            run.show(shown[0])
+        else:
+            run.finish()
+    else:
+        run.say(WELCOME_BACK)
+        run.resume_here()
+
+
+def _resume(run: _Run, event: Input) -> None:
+    if run.state["status"] in ("new", "finished"):
+        _start(run, event)
+    else:
+        run.resume_here()
+
+
+def _pause(run: _Run, _: Input) -> None:
+    if run.state["status"] in ("active", "paused"):
+        run.state["status"] = "paused"
+    run.say(PAUSED)
+
+
+def _question_for(run: _Run, named: str | None) -> Question | None:
+    """The current question, if the input is meant for it; otherwise say so and re-show it."""
+    q = run.current()
+    if run.state["status"] == "new":
+        _start(run, Start())
+        return None
+    if run.state["status"] == "finished" or q is None:
+        if run.state["status"] == "finished":
+            run.say(ALREADY_FINISHED)
+        else:
+            run.resume_here()
+        return None
+    if named is not None and named != q.id:
+        run.say(STALE)
+        run.show(q)
+        return None
+    return q
+
+
+def _reprompt(run: _Run, q: Question, key: str, **params: Any) -> None:
+    run.say(key, "problem", **params)
+    run.show(q)
+
+
+def _choose(run: _Run, event: Choose) -> None:
+    q = _question_for(run, event.question)
+    if q is None:
+        return
+    if event.choice not in q.buttons or (
+        q.kind == "multi" and event.choice not in (DONT_KNOW, NOT_APPLICABLE)
+    ):
+        _reprompt(run, q, USE_BUTTONS)
+        return
+    if event.choice in (DONT_KNOW, NOT_APPLICABLE):
+        run.record(q, {event.choice: True})
+    else:
+        run.record(q, {"choice": event.choice})
+    run.advance()
+
+
+def _toggle(run: _Run, event: Toggle) -> None:
+    q = _question_for(run, event.question)
+    if q is None:
+        return
+    choice = q.choice(event.choice)
+    if q.kind != "multi" or choice is None:
+        _reprompt(run, q, USE_BUTTONS)
+        return
+    selection: list[str] = run.state["selection"]
+    if choice.id in selection:
+        selection.remove(choice.id)
+    elif choice.exclusive:
+        selection[:] = [choice.id]
+    else:
+        exclusive = {c.id for c in q.choices if c.exclusive}
+        selection[:] = [c for c in selection if c not in exclusive] + [choice.id]
+    order = [c.id for c in q.choices]
+    selection.sort(key=order.index)
+    run.show(q, refresh=True)
+
+
+def _done(run: _Run, event: Done) -> None:
+    q = _question_for(run, event.question)
+    if q is None:
+        return
+    if q.kind != "multi":
+        _reprompt(run, q, USE_BUTTONS)
+        return
+    if not run.state["selection"]:
+        _reprompt(run, q, NOTHING_SELECTED)
+        return
+    run.record(q, {"choices": list(run.state["selection"])})
+    run.advance()
+
+
+def _text(run: _Run, event: Text) -> None:
+    q = _question_for(run, None)
+    if q is None:
+        return
+    text = event.text.strip()
+    if q.kind == "number":
+        value = parse_number(text)
+        if value is None:
+            _reprompt(run, q, number_hint(q).key, **number_hint(q).params)
+            return
+        _number(run, Number(value))
+        return
+    if q.kind == "scale" and text in q.buttons:
+        _choose(run, Choose(text))
+        return
+    if q.kind != "text":
+        _reprompt(run, q, USE_BUTTONS)
+        return
+    if not text:
+        _reprompt(run, q, EMPTY_TEXT)
+        return
+    if len(text) > MAX_TEXT_ANSWER:
+        _reprompt(run, q, TOO_LONG, length=len(text), limit=MAX_TEXT_ANSWER)
+        return
+    run.record(q, {"text": text})
+    run.advance()
+
+
+def _voice(run: _Run, event: Voice) -> None:
+    q = _question_for(run, None)
+    if q is None:
+        return
+    if q.kind != "text":
+        _reprompt(run, q, USE_BUTTONS)
+        return
+    if not q.voice:
+        _reprompt(run, q, NO_VOICE_HERE)
+        return
+    run.record(q, {"voice": {"file_id": event.file_id, "duration": int(event.duration)}})
+    run.advance()
+
+
+def _number(run: _Run, event: Number) -> None:
+    q = _question_for(run, None)
+    if q is None:
+        return
+    if q.kind != "number":
+        _reprompt(run, q, USE_BUTTONS)
+        return
+    value = event.value
+    if (q.minimum is not None and value < q.minimum) or (
+        q.maximum is not None and value > q.maximum
+    ):
+        hint = number_hint(q)
+        _reprompt(run, q, hint.key, **hint.params)
+        return
+    run.record(q, {"number": int(value) if float(value).is_integer() else value})
+    run.advance()
+
+
+def _skip(run: _Run, event: Skip) -> None:
+    q = _question_for(run, event.question)
+    if q is None:
+        return
+    if not run.answered(q) and q.id not in run.state["skipped"]:
+        run.state["skipped"].append(q.id)
+    run.advance()
+
+
+def _back(run: _Run, event: Back) -> None:
+    q = _question_for(run, event.question)
+    if q is None:
+        return
+    previous = run.previous()
+    if previous is None:
+        _reprompt(run, q, FIRST_QUESTION)
+        return
+    history = run.state["history"]
+    while history and history[-1] != previous:
+        history.pop()
+    target = run.flow.question(previous)
+    assert target is not None
+    run.show(target)
+
+
+_HANDLERS: dict[type, Any] = {
+    Start: _start,
+    Resume: _resume,
+    Pause: _pause,
+    Choose: _choose,
+    Toggle: _toggle,
+    Done: _done,
+    Text: _text,
+    Voice: _voice,
+    Number: _number,
+    Skip: _skip,
+    Back: _back,
+}
+
+__all__ = [
+    "Ask",
+    "Back",
+    "Choose",
+    "Done",
+    "Finished",
+    "Input",
+    "Number",
+    "Option",
+    "Output",
+    "Pause",
+    "Recorded",
+    "Resume",
+    "Say",
+    "Skip",
+    "Start",
+    "State",
+    "Text",
+    "Toggle",
+    "Voice",
+    "new_state",
+    "step",
+]

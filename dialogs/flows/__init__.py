@@ -1,0 +1,1 @@
+"""The flow files, one YAML file per guideline block (package data)."""

@@ -1,0 +1,95 @@
+"""The flow model: a guideline block as data (questions, choices, conditions, scoring rules)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dialogs.conditions import Condition
+
+QUESTION_KINDS = ("scale", "choice", "multi", "text", "number")
+SCALE_LEVELS = ("0", "1", "2", "3")
+DONT_KNOW = "dk"
+NOT_APPLICABLE = "na"
+
+CALLBACK_DATA_LIMIT = 64
+"""Telegram's limit on an inline button's callback data, in bytes."""
+CALLBACK_OVERHEAD = 16
+"""Bytes a channel may add around flow, question and choice ids (verb, separators, a tag)."""
+
+MAX_TEXT_ANSWER = 2000
+"""Longest free-text answer, in characters; longer ones are refused, never cut."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    id: str
+    label: str
+    """Short button label (a message id)."""
+    description: str | None = None
+    """One line shown in the question message (a message id), e.g. what a level looks like."""
+    score: float | None = None
+    exclusive: bool = False
+    """In a multi question: choosing it clears the others (e.g. 'None of these')."""
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    text: str
+    line: int
+    choices: tuple[Choice, ...] = ()
+    dont_know: bool = False
+    not_applicable: bool = False
+    when: Condition | None = None
+    na_when: Condition | None = None
+    scored: bool = False
+    subscore: str | None = None
+    full_at: int | None = None
+    """Multi questions scored by count: this many choices give the top level."""
+    voice: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def choice(self, choice_id: str) -> Choice | None:
+        return next((c for c in self.choices if c.id == choice_id), None)
+
+    @property
+    def buttons(self) -> tuple[str, ...]:
+        """Every id a button of this question may carry."""
+        ids = [c.id for c in self.choices]
+        if self.dont_know:
+            ids.append(DONT_KNOW)
+        if self.not_applicable:
+            ids.append(NOT_APPLICABLE)
+        return tuple(ids)
+
+
+@dataclass(frozen=True)
+class Flow:
+    id: str
+    order: int
+    title: str
+    intro: str
+    closing: str
+    questions: tuple[Question, ...]
+    version: str
+    source: str
+    example: str | None = None
+    scored: bool = True
+    _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._index.update({q.id: i for i, q in enumerate(self.questions)})
+
+    def question(self, question_id: str | None) -> Question | None:
+        if question_id is None or question_id not in self._index:
+            return None
+        return self.questions[self._index[question_id]]
+
+    def position(self, question_id: str) -> int:
+        return self._index[question_id]
+
+    @property
+    def scored_questions(self) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.scored)

@@ -1,0 +1,103 @@
+"""Block scores: the mean of answered scored items on 0–3 (and 0–100), and confidence.
+
+Don't know (DK) and not applicable (NA) are left out of the mean. Confidence is the share of
+the scored items shown to the person that were answered with a level (not DK, not NA).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dialogs.conditions import Answers, evaluate
+from dialogs.model import Flow, Question
+
+
+@dataclass(frozen=True)
+class Score:
+    mean: float | None
+    """0–3, rounded to two decimals; None when nothing was answered with a level."""
+    percent: int | None
+    items: int
+    answered: int
+    dont_know: int
+    not_applicable: int
+
+    @property
+    def confidence(self) -> float | None:
+        return round(self.answered / self.items, 2) if self.items else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "mean": self.mean,
+            "percent": self.percent,
+            "confidence": self.confidence,
+            "items": self.items,
+            "answered": self.answered,
+            "dont_know": self.dont_know,
+            "not_applicable": self.not_applicable,
+        }
+
+
+@dataclass(frozen=True)
+class BlockScore:
+    overall: Score
+    subscores: dict[str, Score] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.overall.to_dict()
+        if self.subscores:
+            out["subscores"] = {k: v.to_dict() for k, v in self.subscores.items()}
+        return out
+
+
+def item_score(question: Question, answer: Mapping[str, Any] | None) -> float | None:
+    """0–3 for an answer with a level, None for no answer, DK or NA."""
+    if answer is None or answer.get("dk") or answer.get("na"):
+        return None
+    if question.kind in ("scale", "choice") and "choice" in answer:
+        choice = question.choice(answer["choice"])
+        return choice.score if choice is not None else None
+    if question.kind == "multi" and question.full_at and "choices" in answer:
+        counted = [c for c in answer["choices"] if (ch := question.choice(c)) and not ch.exclusive]
+        return min(len(counted), question.full_at) / question.full_at * 3
+    return None
+
+
+def is_visible(flow: Flow, question: Question, answers: Answers) -> bool:
+    return question.when is None or evaluate(question.when, flow.id, answers)
+
+
+def is_auto_na(flow: Flow, question: Question, answers: Answers) -> bool:
+    return question.na_when is not None and evaluate(question.na_when, flow.id, answers)
+
+
+def _score(items: list[tuple[Question, Mapping[str, Any] | None, bool]]) -> Score:
+    values: list[float] = []
+    dont_know = not_applicable = 0
+    for question, answer, auto_na in items:
+        if auto_na or (answer is not None and answer.get("na")):
+            not_applicable += 1
+        elif answer is not None and answer.get("dk"):
+            dont_know += 1
+        elif (value := item_score(question, answer)) is not None:
+            values.append(value)
+    mean = round(sum(values) / len(values), 2) if values else None
+    percent = round(sum(values) / len(values) / 3 * 100) if values else None
+    return Score(mean, percent, len(items), len(values), dont_know, not_applicable)
+
+
+def score_flow(flow: Flow, answers: Answers) -> BlockScore:
+    """Score a flow from answers by flow id (the flow's own and the others' its conditions use)."""
+    own = answers.get(flow.id, {})
+    items = [
+        (q, own.get(q.id), is_auto_na(flow, q, answers))
+        for q in flow.scored_questions
+        if is_visible(flow, q, answers)
+    ]
+    subscores = {
+        name: _score([item for item in items if item[0].subscore == name])
+        for name in sorted({q.subscore for q, _, _ in items if q.subscore})
+    }
+    return BlockScore(_score(items), subscores)
