@@ -170,10 +170,6 @@ WELCOME_BACK = N_("Welcome back. Let's continue where you stopped.")
 REVIEW = N_("You finished this block. Here are your answers: change any, or tap Skip to keep it.")
 BLOCK_DONE = N_("Block finished: {title}.")
 SCORE_LINE = N_("Your score: {mean} of 3 ({percent}/100).")
-CONFIDENCE_LINE = (
-    "You answered {answered} of {count} scored question with a level.",
-    "You answered {answered} of {count} scored questions with a level.",
-)
 NO_SCORE = N_("No score yet: no question was answered with a level.")
 ALREADY_FINISHED = N_("This block is finished. Open it again from the menu to change answers.")
 
@@ -390,7 +386,12 @@ class _Run:
             overall = score.overall
             if overall.mean is not None:
                 self.say(SCORE_LINE, "score", mean=overall.mean, percent=overall.percent)
-                line = Np_(*CONFIDENCE_LINE, overall.items, answered=overall.answered)
+                line = Np_(
+                    "You answered {answered} of {count} scored question with a level.",
+                    "You answered {answered} of {count} scored questions with a level.",
+                    overall.items,
+                    answered=overall.answered,
+                )
                 self.out.append(Say(line, "score"))
             else:
                 self.say(NO_SCORE, "score")

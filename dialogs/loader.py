@@ -27,6 +27,7 @@ from dialogs.model import (
     Flow,
     Question,
 )
+from dialogs.texts import N_
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FLOW_KEYS = {"id", "order", "title", "intro", "example", "closing", "questions", "scored"}
@@ -98,7 +99,7 @@ class _Checker:
         if not isinstance(value, str) or not value.strip():
             self.problem(self.line_of(node, key), f"{key!r} must be a non-empty text")
             return None
-        return " ".join(value.split()) if "\n" not in value.strip() else value.strip()
+        return clean_text(value)
 
     def ident(self, node: _Map, what: str) -> str | None:
         value = node.get("id")
@@ -117,6 +118,17 @@ class _Checker:
         for key in node:
             if key not in allowed:
                 self.problem(self.line_of(node, key), f"unknown key {key!r} in {what}")
+
+
+def clean_text(value: str) -> str:
+    """A flow text as shown and as a message id: folded to one line unless it has line breaks."""
+    value = str(value).strip()
+    return value if "\n" in value else " ".join(value.split())
+
+
+def read_yaml(text: str) -> Any:
+    """YAML with line numbers kept on every mapping (`.line`, `.key_lines`)."""
+    return yaml.load(text, Loader=_Loader)
 
 
 def _flow_version(raw: Any) -> str:
@@ -255,10 +267,10 @@ def _question(check: _Checker, node: _Map) -> Question | None:
 
 
 SCALE_LABELS = {
-    "0": "0 · Absent",
-    "1": "1 · Emerging",
-    "2": "2 · Established",
-    "3": "3 · Consolidated",
+    "0": N_("0 · Absent"),
+    "1": N_("1 · Emerging"),
+    "2": N_("2 · Established"),
+    "3": N_("3 · Consolidated"),
 }
 """Button labels of the shared scale (message ids, translated like every text)."""
 
@@ -304,14 +316,14 @@ def parse_flow(text: str, source: str) -> Flow:
         questions.append(question)
     if flow_id is not None:
         for q in questions:
-            for button in q.buttons:
-                size = len(flow_id) + len(q.id) + len(button) + CALLBACK_OVERHEAD
-                if size > CALLBACK_DATA_LIMIT:
-                    check.problem(
-                        q.line,
-                        f"ids too long for Telegram's {CALLBACK_DATA_LIMIT}-byte callback data: "
-                        f"{flow_id}/{q.id}/{button} needs {size} bytes; shorten them",
-                    )
+            button = max(q.buttons, key=len, default="")
+            size = len(flow_id) + len(q.id) + len(button) + CALLBACK_OVERHEAD
+            if size > CALLBACK_DATA_LIMIT:
+                check.problem(
+                    q.line,
+                    f"ids too long for Telegram's {CALLBACK_DATA_LIMIT}-byte callback data: "
+                    f"{flow_id}/{q.id}/{button} needs {size} bytes; shorten them",
+                )
     if check.problems:
         raise FlowError(check.problems)
     assert flow_id is not None and isinstance(order, int)

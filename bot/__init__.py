@@ -1,0 +1,1 @@
+"""The application: command line, configuration, and (in sub-packages) the channels."""

@@ -1,0 +1,91 @@
+"""The command line as an operator runs it: the installed script, in a directory of its own."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(sys.executable).with_name("sse-facilitator")
+
+
+def cli(*args: str, cwd: Path, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PYTHONPATH")}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [str(SCRIPT), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_flows_check(tmp_path: Path) -> None:
+    result = cli("flows", "check", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:5] == ["context", "7", "questions", "0", "scored"]
+    assert lines[1].split()[:5] == ["legal", "10", "questions", "8", "scored"]
+
+
+CREATE = ["territory", "create", "--name", "Dakar <Plateau> & co", "--country", "sn"]
+CREATE += ["--timezone", "Africa/Dakar", "--language", "fr", "--json"]
+
+
+def test_territory_create_with_the_default_sqlite_file(tmp_path: Path) -> None:
+    result = cli(*CREATE, "--session-at", "2027-06-01T16:15", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    created = json.loads(result.stdout)
+    assert created["name"] == "Dakar <Plateau> & co"
+    assert created["country"] == "SN"
+    assert created["session_at"] == "2027-06-01T16:15:00+00:00"
+    assert len(created["join_code"]) >= 8
+    assert (tmp_path / "sse-facilitator.db").exists()
+    listed = json.loads(cli("territory", "list", "--json", cwd=tmp_path).stdout)
+    assert [t["join_code"] for t in listed] == [created["join_code"]]
+
+
+def test_territory_create_with_database_url(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'elsewhere.db'}"
+    first = cli(*CREATE, cwd=tmp_path, database_url=url)
+    second = cli(*CREATE, cwd=tmp_path, database_url=url)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert (tmp_path / "elsewhere.db").exists()
+    assert not (tmp_path / "sse-facilitator.db").exists()
+    assert json.loads(first.stdout)["join_code"] != json.loads(second.stdout)["join_code"]
+    listed = cli("territory", "list", cwd=tmp_path, database_url=url).stdout
+    assert listed.count("Dakar <Plateau> & co") == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("--country", "ZZ"), "--country 'ZZ' is not an ISO 3166 two-letter code"),
+        (("--timezone", "Mars/Base"), "--timezone 'Mars/Base' is not an IANA time zone"),
+        (("--language", "de"), "--language must be one of: en, es, fr"),
+        (("--session-at", "tomorrow"), "--session-at 'tomorrow' is not an ISO date-time"),
+    ],
+)
+def test_territory_create_refuses_bad_input(
+    tmp_path: Path, change: tuple[str, str], message: str
+) -> None:
+    args = list(CREATE)
+    if change[0] in args:
+        args[args.index(change[0]) + 1] = change[1]
+    else:
+        args += change
+    result = cli(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_unreachable_database_is_reported_without_its_password(tmp_path: Path) -> None:
+    url = "postgresql+asyncpg://app:s3cret@127.0.0.1:9/nowhere"
+    result = cli("territory", "list", cwd=tmp_path, database_url=url)
+    assert result.returncode == 1
+    assert "cannot use the database at postgresql+asyncpg://app:***@127.0.0.1:9" in result.stderr
+    assert "s3cret" not in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr

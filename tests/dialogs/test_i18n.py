@@ -1,0 +1,129 @@
+"""The catalogs: complete, consistent placeholders, plural forms, English fallback."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+
+from dialogs.i18n import Translator, available_languages, pick_language, translator
+from dialogs.texts import Msg, Np_
+from locales import LOCALES_DIR
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATED = [lang for lang in available_languages() if lang != "en"]
+BRACES = re.compile(r"\{(\w*)\}")
+PERCENT = re.compile(r"%\((\w+)\)s")
+
+
+def catalog(language: str) -> Catalog:
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def placeholders(text: str) -> set[str]:
+    return set(BRACES.findall(text)) | set(PERCENT.findall(text))
+
+
+def test_spanish_and_french_are_there() -> None:
+    assert set(TRANSLATED) >= {"es", "fr"}
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_every_message_is_translated_and_not_fuzzy(language: str) -> None:
+    missing = []
+    for message in catalog(language):
+        if not message.id:
+            continue
+        forms = message.string if isinstance(message.string, tuple | list) else [message.string]
+        if message.fuzzy or not all(forms):
+            missing.append(message.id)
+    assert missing == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_placeholders_match(language: str) -> None:
+    wrong = []
+    for message in catalog(language):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple | list) else [message.id]
+        forms = message.string if isinstance(message.string, tuple | list) else [message.string]
+        expected = placeholders(ids[-1]) | placeholders(ids[0])
+        for form in forms:
+            if placeholders(form) != expected:
+                wrong.append((ids[0], form))
+    assert wrong == []
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_plural_forms_are_complete(language: str) -> None:
+    cat = catalog(language)
+    for message in cat:
+        if message.id and isinstance(message.id, tuple | list):
+            assert len(message.string) == cat.num_plurals, message.id
+
+
+@pytest.mark.parametrize("language", TRANSLATED)
+def test_catalog_has_every_template_message(language: str) -> None:
+    with (LOCALES_DIR / "messages.pot").open("rb") as handle:
+        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
+    found = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog(language) if m.id}
+    assert template - found == set(), "run pybabel update (see README)"
+
+
+def test_template_is_up_to_date(tmp_path: Path) -> None:
+    """Extracting again gives the same message ids: no text changed without the catalogs."""
+    out = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
+            "-k", "N_", "-k", "Np_:1,2", "--add-comments=Translators:", "-o", str(out), ".",
+        ],
+        cwd=ROOT, check=True, capture_output=True,
+    )  # fmt: skip
+    with out.open("rb") as fresh, (LOCALES_DIR / "messages.pot").open("rb") as stored:
+        ids = [{m.id for m in read_po(f) if m.id} for f in (fresh, stored)]
+    assert ids[0] == ids[1], "flow or interface texts changed: update the catalogs (README)"
+
+
+def test_language_choice() -> None:
+    assert pick_language("es-AR") == "es"
+    assert pick_language("fr_CA") == "fr"
+    assert pick_language("pt-BR") == "en"
+    assert pick_language(None) == "en"
+
+
+def test_translation_and_locale_numbers() -> None:
+    assert translator("es")("Question {position} of {total}", position=1, total=7) == (
+        "Pregunta 1 de 7"
+    )
+    hint = Msg("Send a number between {minimum} and {maximum}.", {"minimum": 0, "maximum": 10**6})
+    assert translator("fr").text(hint) == "Envoyez un nombre entre 0 et 1\u202f000\u202f000."
+    assert translator("es").text(hint) == "Envía un número entre 0 y 1.000.000."
+
+
+def test_plurals() -> None:
+    line = Np_(
+        "You answered {answered} of {count} scored question with a level.",
+        "You answered {answered} of {count} scored questions with a level.",
+        8,
+        answered=6,
+    )
+    assert translator("en").text(line) == "You answered 6 of 8 scored questions with a level."
+    assert translator("fr").text(line) == (
+        "Vous avez répondu avec un niveau à 6 des 8 questions notées."
+    )
+
+
+def test_untranslated_falls_back_to_english() -> None:
+    tr = Translator("es", {"Broken {x}": "Roto {y}", "Empty": ""}, lambda n: int(n != 1))
+    assert tr("Not in the catalog") == "Not in the catalog"
+    assert tr("Empty") == "Empty"
+    assert tr("Broken {x}", x=1) == "Broken 1"
+    assert translator("xx")("Yes") == "Yes"

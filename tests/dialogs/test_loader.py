@@ -1,0 +1,136 @@
+"""Loading flows: the shipped ones load; every problem is named with file and line."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dialogs.loader import FlowError, load_flows, load_flows_from, parse_flow
+
+GOOD = """\
+id: demo
+order: 7
+title: Demo
+intro: Intro.
+closing: Bye.
+questions:
+  - id: first
+    type: scale
+    text: How is it?
+    levels: {0: None., 1: Some., 2: Good., 3: Great.}
+  - id: second
+    type: choice
+    text: Which?
+    when: first >= 1
+    choices:
+      - {id: a, label: A}
+      - {id: b, label: B}
+"""
+
+
+def problems(text: str, name: str = "demo.yaml") -> list[str]:
+    with pytest.raises(FlowError) as info:
+        parse_flow(textwrap.dedent(text), name)
+    return info.value.problems
+
+
+def test_shipped_flows_load() -> None:
+    flows = load_flows()
+    assert list(flows)[:2] == ["context", "legal"]
+    assert len(flows["legal"].scored_questions) == 8
+
+
+def test_a_good_flow_parses() -> None:
+    flow = parse_flow(GOOD, "demo.yaml")
+    assert [q.id for q in flow.questions] == ["first", "second"]
+    assert flow.questions[0].buttons == ("0", "1", "2", "3", "dk")
+    assert len(flow.version) == 12
+
+
+def test_unknown_question_type() -> None:
+    assert problems(GOOD.replace("type: choice", "type: choise")) == [
+        "demo.yaml:12: unknown question type 'choise' "
+        "(expected one of: scale, choice, multi, text, number)"
+    ]
+
+
+def test_duplicate_question_id() -> None:
+    assert problems(GOOD.replace("id: second", "id: first")) == [
+        "demo.yaml:11: duplicate question id 'first' (first at line 7)"
+    ]
+
+
+def test_missing_scale_level() -> None:
+    assert problems(GOOD.replace(" 3: Great.", " 4: Great.")) == [
+        "demo.yaml:10: scale question 'first' is missing level 3",
+        "demo.yaml:10: scale question 'first' has an unknown level '4'",
+    ]
+
+
+def test_choice_question_without_choices() -> None:
+    text = GOOD.split("    choices:")[0]
+    assert problems(text) == ["demo.yaml:11: question 'second' needs at least 2 choices"]
+
+
+def test_unknown_key_is_a_typo() -> None:
+    assert problems(GOOD.replace("levels:", "lavels:")) == [
+        "demo.yaml:10: unknown key 'lavels' in a scale question",
+        "demo.yaml:7: scale question 'first' needs 'levels' 0 to 3",
+    ]
+
+
+def test_duplicate_yaml_key() -> None:
+    assert problems(GOOD.replace("title: Demo\n", "title: Demo\ntitle: Again\n")) == [
+        "demo.yaml:4: duplicate key 'title'"
+    ]
+
+
+def test_condition_syntax() -> None:
+    assert problems(GOOD.replace("when: first >= 1", "when: first >>= 1")) == [
+        "demo.yaml:14: when: expected a value, found '>='"
+    ]
+
+
+def test_ids_too_long_for_callback_data() -> None:
+    long_id = "a_very_long_question_identifier_that_goes_on"
+    found = problems(GOOD.replace("id: second", f"id: {long_id}"))
+    assert found == [
+        f"demo.yaml:11: ids too long for Telegram's 64-byte callback data: "
+        f"demo/{long_id}/a needs 65 bytes; shorten them"
+    ]
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("condition", "problem"),
+    [
+        ("unknown >= 1", "unknown question unknown"),
+        ("second == a", "second is not asked before 'second'"),
+        ("first == 7", "first has no choice '7'"),
+        ("first has a", "'has' needs a multi question; first is scale"),
+        ("other.q >= 1", "unknown flow 'other'"),
+    ],
+)
+def test_condition_references(tmp_path: Path, condition: str, problem: str) -> None:
+    path = write(tmp_path, "demo.yaml", GOOD.replace("first >= 1", condition))
+    with pytest.raises(FlowError) as info:
+        load_flows_from([path])
+    assert info.value.problems == [f"demo.yaml:11: when of 'second': {problem}"]
+
+
+def test_reference_to_another_flows_choice(tmp_path: Path) -> None:
+    other = GOOD.replace("id: demo", "id: base").replace("order: 7", "order: 0")
+    write(tmp_path, "base.yaml", other)
+    write(tmp_path, "demo.yaml", GOOD.replace("first >= 1", "base.second == c"))
+    with pytest.raises(FlowError) as info:
+        load_flows_from(sorted(tmp_path.glob("*.yaml")))
+    assert info.value.problems == ["demo.yaml:11: when of 'second': base.second has no choice 'c'"]
+    write(tmp_path, "demo.yaml", GOOD.replace("first >= 1", "base.second == b"))
+    assert list(load_flows_from(sorted(tmp_path.glob("*.yaml")))) == ["base", "demo"]

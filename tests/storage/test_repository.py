@@ -1,0 +1,184 @@
+"""The repository against a real SQLite database made by the migrations."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from alembic import command
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from storage import db
+from storage.models import Answer, Participant, Territory
+from storage.repository import (
+    JOIN_CODE_ALPHABET,
+    ConversationConflict,
+    NewAnswer,
+    Repository,
+    normalise_join_code,
+)
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def make_territory(repo: Repository, **overrides: Any) -> Territory:
+    fields = {"name": "Córdoba", "country": "AR", "timezone": "America/Argentina/Cordoba"}
+    fields.update({"language": "es", **overrides})
+    return await repo.create_territory(**fields)
+
+
+def test_migrations_match_the_models(database_url: str) -> None:
+    command.check(db.alembic_config(database_url))  # raises when a migration is missing
+
+
+async def test_territory_join_codes(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        session_at = datetime(2027, 6, 1, 16, 15, tzinfo=timezone(timedelta(hours=2)))
+        first = await make_territory(repo, session_at=session_at)
+        others = [await make_territory(repo, name=f"T{i}") for i in range(20)]
+    codes = {t.join_code for t in [first, *others]}
+    assert len(codes) == 21
+    assert all(len(c) >= 8 and set(c) <= set(JOIN_CODE_ALPHABET) for c in codes)
+    async with sessions() as session:
+        repo = Repository(session)
+        typed = f" {first.join_code[:4].lower()}-{first.join_code[4:]} "
+        found = await repo.territory_by_join_code(typed)
+        assert found is not None and found.id == first.id
+        assert found.session_at == datetime(2027, 6, 1, 14, 15, tzinfo=UTC)
+        assert await repo.territory_by_join_code("NOPE") is None
+        assert [t.name for t in await repo.territories()][:2] == ["Córdoba", "T0"]
+
+
+def test_normalise_join_code() -> None:
+    assert normalise_join_code("abcd efgh") == "ABCDEFGH"
+    assert normalise_join_code("ABCDEFG0") is None  # 0 is not in the alphabet
+    assert normalise_join_code("ABC") is None
+
+
+async def test_participant_is_created_with_nothing_but_its_id(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        first = await repo.ensure_participant("telegram", "42")
+        again = await repo.ensure_participant("telegram", "42")
+        other = await repo.ensure_participant("whatsapp", "42")
+    assert first.id == again.id != other.id
+    assert (first.display_name, first.language, first.consent_at) == (None, None, None)
+
+
+async def test_memberships(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        person = await repo.ensure_participant("telegram", "7")
+        territory = await make_territory(repo)
+        await repo.join(person, territory)
+        await repo.join(person, territory)
+        await repo.join(person, territory, "facilitator")
+        memberships = await repo.memberships(person)
+    assert [(m.territory.name, m.role) for m in memberships] == [("Córdoba", "facilitator")]
+
+
+async def test_answers_are_appended_and_the_latest_is_current(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        person = await repo.ensure_participant("telegram", "1")
+        territory = await make_territory(repo)
+        state = {"status": "active", "answers": {}}
+        await repo.save_step(
+            person, territory, "legal", state, [NewAnswer("legal", "instrument", {"choice": "1"})]
+        )
+        await repo.save_step(
+            person,
+            territory,
+            "legal",
+            {"status": "finished"},
+            [
+                NewAnswer("legal", "instrument", {"choice": "3"}),
+                NewAnswer("legal", "budget", {"dk": True}),
+            ],
+        )
+        await repo.save_step(
+            person, territory, "legal", state, [NewAnswer("legal", "budget", None)]
+        )
+        current = await repo.current_answers(person, territory)
+        history = await repo.answer_history(person, territory)
+        conversation = await repo.conversation(person, territory, "legal")
+    assert current == {"legal": {"instrument": {"choice": "3"}}}
+    assert [(a.question_id, a.revision, a.value) for a in history] == [
+        ("budget", 1, {"dk": True}),
+        ("budget", 2, None),
+        ("instrument", 1, {"choice": "1"}),
+        ("instrument", 2, {"choice": "3"}),
+    ]
+    assert conversation is not None and conversation.version == 3
+    assert conversation.finished_at is None  # re-opened after finishing
+
+
+async def test_optimistic_locking(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        person = await repo.ensure_participant("telegram", "1")
+        territory = await make_territory(repo)
+        await repo.save_step(person, territory, "legal", {"n": 1}, expected_version=0)
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        await repo.save_step(person, territory, "legal", {"n": 2}, expected_version=1)
+    async with sessions() as session:
+        repo = Repository(session)
+        with pytest.raises(ConversationConflict):
+            await repo.save_step(person, territory, "legal", {"n": 3}, expected_version=1)
+
+
+async def test_concurrent_writers_do_not_both_win(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        person = await repo.ensure_participant("telegram", "1")
+        territory = await make_territory(repo)
+        await repo.save_step(person, territory, "legal", {"n": 1})
+
+    async def write(n: int) -> bool:
+        async with sessions() as session:
+            repo = Repository(session)
+            conversation = await repo.conversation(person, territory, "legal")
+            assert conversation is not None
+            await asyncio.sleep(0.01)
+            try:
+                await repo.save_step(
+                    person, territory, "legal", {"n": n}, expected_version=conversation.version
+                )
+                await session.commit()
+                return True
+            except ConversationConflict:
+                await session.rollback()
+                return False
+
+    results = await asyncio.gather(write(2), write(3))
+    assert sorted(results) == [False, True]
+
+
+async def test_a_redelivered_update_is_claimed_once(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        assert await repo.claim_update("telegram", 1001) is True
+        assert await repo.claim_update("telegram", 1001) is False
+        assert await repo.claim_update("telegram", 1002) is True
+        assert await repo.claim_update("whatsapp", 1001) is True
+
+
+async def test_forgotten_participant_leaves_anonymous_answers(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        person = await repo.ensure_participant("telegram", "9")
+        territory = await make_territory(repo)
+        await repo.save_step(
+            person, territory, "legal", {}, [NewAnswer("legal", "lead", {"choice": "2"})]
+        )
+        await session.delete(await session.get(Participant, person.id))
+    async with sessions() as session:
+        rows = (await session.scalars(select(Answer))).all()
+    assert [(a.participant_id, a.conversation_id, a.value) for a in rows] == [
+        (None, None, {"choice": "2"})
+    ]
