@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.config import ConfigError, Settings
 from dialogs.i18n import available_languages
 from dialogs.loader import FlowError, load_flows
 from storage import db
@@ -169,6 +171,25 @@ def cmd_territory_list(args: argparse.Namespace) -> int:
     return asyncio.run(with_database(work))
 
 
+# ---------------------------------------------------------------- the bot
+
+
+def cmd_run(_: argparse.Namespace) -> int:
+    from bot.telegram.app import run_polling
+
+    settings = Settings.from_env()
+    if not settings.telegram_bot_token:
+        return _fail(
+            "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather, then: "
+            "TELEGRAM_BOT_TOKEN=... sse-facilitator run (or try: sse-facilitator sandbox)"
+        )
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(run_polling(settings))
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -191,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
         handler=cmd_db_upgrade
     )
 
+    commands.add_parser("run", help="run the bot (long polling)").set_defaults(handler=cmd_run)
+
     territory = commands.add_parser("territory", help="territories").add_subparsers(
         dest="action", required=True, metavar="ACTION"
     )
@@ -212,8 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except UsageError as exc:
+    except (UsageError, ConfigError) as exc:
         return _fail(str(exc))
+    except KeyboardInterrupt:
+        return 130
     except ModuleNotFoundError as exc:
         if exc.name == "asyncpg":
             return _fail("PostgreSQL needs its driver: pip install 'sse-facilitator[postgres]'", 1)

@@ -16,9 +16,10 @@ Extracted = tuple[int, str | None, str, list[str]]
 
 def _texts(raw: Any) -> Iterator[tuple[int, str, str]]:
     flow_id = raw.get("id", "?")
-    for key in ("title", "intro", "example", "closing"):
+    for key in ("title", "short_title", "intro", "example", "closing"):
         if isinstance(raw.get(key), str):
-            yield raw.key_lines[key], raw[key], f"flow {flow_id}: {key}"
+            note = " (menu button, max 30 characters)" if key == "short_title" else ""
+            yield raw.key_lines[key], raw[key], f"flow {flow_id}: {key}{note}"
     for q in raw.get("questions") or []:
         where = f"flow {flow_id}, question {q.get('id', '?')}"
         if isinstance(q.get("text"), str):

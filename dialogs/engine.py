@@ -670,6 +670,7 @@ __all__ = [
     "Option",
     "Output",
     "Pause",
+    "Progress",
     "Recorded",
     "Resume",
     "Say",
@@ -680,5 +681,27 @@ __all__ = [
     "Toggle",
     "Voice",
     "new_state",
+    "progress",
     "step",
 ]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a person stands in a flow, for a menu: status, answered, questions."""
+
+    status: str  # new | active | paused | finished
+    answered: int
+    total: int
+
+
+def progress(
+    flow: Flow, state: State | None, others: Mapping[str, Mapping[str, Any]] | None = None
+) -> Progress:
+    """How far a person got in a flow (pure; for menus and reminders)."""
+    if state is None or state.get("flow") != flow.id:
+        state = new_state(flow)
+    run = _Run(flow, _upgrade(flow, copy.deepcopy(state)), others or {})
+    counted = run.counted_questions()
+    answered = sum(1 for q in counted if run.answered(q))
+    return Progress(run.state["status"], answered, len(counted))

@@ -30,7 +30,9 @@ from dialogs.model import (
 from dialogs.texts import N_
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
-FLOW_KEYS = {"id", "order", "title", "intro", "example", "closing", "questions", "scored"}
+FLOW_KEYS = {
+    "id", "order", "title", "short_title", "intro", "example", "closing", "questions", "scored"
+}  # fmt: skip
 COMMON_KEYS = {"id", "type", "text", "when", "na_when", "dont_know", "not_applicable"}
 KIND_KEYS = {
     "scale": {"levels", "subscore"},
@@ -293,6 +295,7 @@ def parse_flow(text: str, source: str) -> Flow:
         check.problem(check.line_of(raw, "order"), "'order' must be a whole number")
     texts = {key: check.text(raw, key) for key in ("title", "intro", "closing")}
     example = check.text(raw, "example", required=False)
+    short_title = check.text(raw, "short_title", required=False)
     questions: list[Question] = []
     raw_questions = raw.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
@@ -334,6 +337,7 @@ def parse_flow(text: str, source: str) -> Flow:
         intro=texts["intro"] or "",
         closing=texts["closing"] or "",
         example=example,
+        short_title=short_title or texts["title"] or "",
         questions=tuple(questions),
         version=_flow_version(raw),
         source=source,

@@ -76,6 +76,8 @@ class Flow:
     version: str
     source: str
     example: str | None = None
+    short_title: str = ""
+    """A menu button's label (a message id); the title when not given."""
     scored: bool = True
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 

@@ -5,11 +5,14 @@ Channels add their own markup (Telegram escapes this text for HTML and draws the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from dialogs.engine import PROGRESS, Ask, Option, Say
+from dialogs.engine import PROGRESS, SCALE_EXTRA_LABELS, Ask, Option, Say
 from dialogs.i18n import Translator
-from dialogs.texts import msg
+from dialogs.model import Question
+from dialogs.texts import N_, msg
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,31 @@ def render_question(ask: Ask, tr: Translator) -> RenderedQuestion:
 
 def render_say(say: Say, tr: Translator) -> str:
     return tr.text(say.text)
+
+
+def describe_answer(question: Question, answer: Mapping[str, Any] | None, tr: Translator) -> str:
+    """An answer as a person reads it back (e.g. in /mydata)."""
+    if answer is None:
+        return tr(SKIPPED)
+    if answer.get("auto"):
+        return tr(NA_AUTOMATIC)
+    if answer.get("dk"):
+        return tr(SCALE_EXTRA_LABELS["dk"])
+    if answer.get("na"):
+        return tr(SCALE_EXTRA_LABELS["na"])
+    if "choice" in answer:
+        choice = question.choice(answer["choice"])
+        return tr(choice.label) if choice else str(answer["choice"])
+    if "choices" in answer:
+        labels = [tr(c.label) for c in question.choices if c.id in answer["choices"]]
+        return ", ".join(labels) or tr(SKIPPED)
+    if "voice" in answer:
+        return tr(VOICE_NOTE, seconds=answer["voice"].get("duration", 0))
+    if "number" in answer:
+        return tr.value(answer["number"])
+    return str(answer.get("text", ""))
+
+
+SKIPPED = N_("Skipped")
+NA_AUTOMATIC = N_("Not applicable (not a local power)")
+VOICE_NOTE = N_("voice note ({seconds} s)")

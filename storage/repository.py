@@ -119,6 +119,33 @@ class Repository:
         await self.session.flush()
         return participant
 
+    async def record_consent(
+        self, participant: Participant, *, language: str, display_name: str | None
+    ) -> None:
+        participant.consent_at = utcnow()
+        participant.language = language
+        participant.display_name = (display_name or "")[:200] or None
+        await self.session.flush()
+
+    async def set_language(self, participant: Participant, language: str) -> None:
+        participant.language = language
+        await self.session.flush()
+
+    async def forget_participant(self, participant: Participant) -> None:
+        """Delete a person's data. Written and spoken answers go; choices stay in the
+        territory's figures, with no link to the person (see README, Data)."""
+        history = (
+            await self.session.scalars(
+                select(Answer).where(Answer.participant_id == participant.id)
+            )
+        ).all()
+        for answer in history:
+            if answer.value and ("text" in answer.value or "voice" in answer.value):
+                await self.session.delete(answer)
+        await self.session.flush()
+        await self.session.delete(participant)
+        await self.session.flush()
+
     async def join(
         self, participant: Participant, territory: Territory, role: str = "participant"
     ) -> Membership:

@@ -43,6 +43,12 @@ def test_scored_questions_offer_dont_know(flow: Flow) -> None:
             assert all(c.description for c in q.choices), q.id
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_menu_titles_fit_a_button(language: str) -> None:
+    tr = translator(language)
+    assert [f.id for f in FLOWS.values() if len(tr(f.short_title)) > 30] == []
+
+
 def test_finance_is_a_sub_score_of_block_4() -> None:
     finance = [q.id for q in FLOWS["support"].questions if q.subscore == "finance"]
     assert finance == ["finance_tools", "finance_reach"]

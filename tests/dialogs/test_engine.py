@@ -113,3 +113,11 @@ def test_subscores() -> None:
     score = score_flow(flow, {"kinds": {"level": {"choice": "3"}}})
     assert score.subscores["finance"].mean == 3
     assert score.to_dict()["subscores"]["finance"]["percent"] == 100
+
+
+def test_progress_for_menus() -> None:
+    assert engine.progress(LEGAL, None) == engine.Progress("new", 0, 10)
+    state, _ = engine.step(LEGAL, None, engine.Start())
+    state, _ = engine.step(LEGAL, state, engine.Choose("0"))
+    state, _ = engine.step(LEGAL, state, engine.Skip())
+    assert engine.progress(LEGAL, state) == engine.Progress("active", 1, 8)

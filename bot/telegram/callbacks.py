@@ -1,0 +1,44 @@
+"""Callback data of the inline buttons: short, typed, and checked by aiogram filters.
+
+Ids come from the flows, whose loader keeps flow + question + choice within Telegram's 64 bytes.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class AnswerCb(CallbackData, prefix="a"):
+    flow: str
+    question: str
+    choice: str
+
+
+class ToggleCb(CallbackData, prefix="t"):
+    flow: str
+    question: str
+    choice: str
+
+
+class NavCb(CallbackData, prefix="n"):
+    flow: str
+    question: str
+    action: str  # done | back | skip
+
+
+class MenuCb(CallbackData, prefix="m"):
+    flow: str
+
+
+class ConsentCb(CallbackData, prefix="c"):
+    code: str
+    language: str
+    answer: str  # yes | no | lang (show the notice in `language`)
+
+
+class LanguageCb(CallbackData, prefix="l"):
+    language: str
+
+
+class ForgetCb(CallbackData, prefix="f"):
+    answer: str  # yes | no

@@ -1,0 +1,76 @@
+"""Cross-cutting work for every update: one at a time per person, a database transaction
+that also records the update as processed, and the person's language and territory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.conversations import Conversations
+from dialogs.i18n import pick_language, translator
+from dialogs.model import Flow
+from storage.repository import Repository
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class OnePerPerson(BaseMiddleware):
+    """A person's updates are handled one after the other (their presses can't race)."""
+
+    def __init__(self) -> None:
+        self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        async with self.locks[user.id]:
+            return await handler(event, data)
+
+
+class Transaction(BaseMiddleware):
+    """One database transaction per update; an update seen before is skipped."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], flows: Mapping[str, Flow]):
+        self.sessions = sessions
+        self.flows = flows
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        assert isinstance(event, Update)
+        async with self.sessions() as session, session.begin():
+            repo = Repository(session)
+            if not await repo.claim_update(CHANNEL, event.update_id):
+                log.info("update %s was already processed; skipped", event.update_id)
+                return None
+            data["repo"] = repo
+            data["conversations"] = Conversations(repo, self.flows)
+            return await handler(event, data)
+
+
+class Person(BaseMiddleware):
+    """The participant (None until they agree), their territory and their language."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        repo: Repository = data["repo"]
+        participant = territory = None
+        if user is not None:
+            found = await repo.participant(CHANNEL, str(user.id))
+            if found is not None and found.consent_at is not None:
+                participant = found
+                memberships = await repo.memberships(found)
+                territory = memberships[0].territory if memberships else None
+        language = (participant.language if participant else None) or pick_language(
+            user.language_code if user else None
+        )
+        data.update(participant=participant, territory=territory, tr=translator(language))
+        return await handler(event, data)

@@ -1,0 +1,119 @@
+"""Engine outputs and interface texts as Telegram messages: escaped HTML, inline keyboards."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from babel import Locale
+
+from bot.conversations import BlockStatus
+from bot.telegram.callbacks import AnswerCb, LanguageCb, MenuCb, NavCb, ToggleCb
+from bot.texts import MENU
+from dialogs import engine
+from dialogs.i18n import Translator, available_languages
+from dialogs.render import render_question, render_say
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send, or (with `refresh`) the question message to edit in place."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    refresh: bool = False
+    question: engine.Ask | None = None
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def question_reply(ask: engine.Ask, tr: Translator, before: list[str] | None = None) -> Reply:
+    shown = render_question(ask, tr)
+    rows: list[list[InlineKeyboardButton]] = []
+    for button in shown.options:
+        data = (
+            ToggleCb(flow=ask.flow, question=ask.question, choice=button.id)
+            if ask.kind == "multi" and button.id not in ("dk", "na")
+            else AnswerCb(flow=ask.flow, question=ask.question, choice=button.id)
+        )
+        rows.append([InlineKeyboardButton(text=button.label, callback_data=data.pack())])
+    navigation = [
+        InlineKeyboardButton(
+            text=action.label,
+            callback_data=NavCb(flow=ask.flow, question=ask.question, action=action.id).pack(),
+        )
+        for action in shown.actions
+    ]
+    done = [b for b in navigation if b.callback_data and b.callback_data.endswith(":done")]
+    if done:
+        rows.append(done)
+    rows.append([b for b in navigation if b not in done])
+    text = esc(shown.text)
+    if before:
+        text = "\n".join(esc(line) for line in before) + "\n\n" + text
+    return Reply(text, InlineKeyboardMarkup(inline_keyboard=rows), ask.refresh, ask)
+
+
+def render_outputs(outputs: list[engine.Output], tr: Translator) -> list[Reply]:
+    """Says are grouped into one message; a problem or notice goes on top of its question."""
+    replies: list[Reply] = []
+    says: list[engine.Say] = []
+
+    def flush() -> None:
+        if says:
+            parts = [
+                f"<b>{esc(render_say(s, tr))}</b>" if s.role == "title" else esc(render_say(s, tr))
+                for s in says
+            ]
+            replies.append(Reply("\n\n".join(parts)))
+            says.clear()
+
+    for output in outputs:
+        if isinstance(output, engine.Say):
+            says.append(output)
+        elif isinstance(output, engine.Ask):
+            if says and all(s.role in ("problem", "notice") for s in says):
+                before = [render_say(s, tr) for s in says]
+                says.clear()
+                replies.append(question_reply(output, tr, before))
+            else:
+                flush()
+                replies.append(question_reply(output, tr))
+    flush()
+    return replies
+
+
+def menu_reply(blocks: list[BlockStatus], tr: Translator) -> Reply:
+    rows = []
+    for block in blocks:
+        title = tr(block.flow.short_title)
+        progress = block.progress
+        if progress.status == "finished":
+            label = f"✅ {title}"
+        elif progress.status in ("active", "paused") or progress.answered:
+            label = f"{title} · {progress.answered}/{progress.total}"
+        else:
+            label = title
+        rows.append(
+            [InlineKeyboardButton(text=label, callback_data=MenuCb(flow=block.flow.id).pack())]
+        )
+    return Reply(esc(tr(MENU)), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def language_name(language: str) -> str:
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
+
+
+def language_keyboard(current: str) -> InlineKeyboardMarkup:
+    row = [
+        InlineKeyboardButton(
+            text=("✓ " if lang == current else "") + language_name(lang),
+            callback_data=LanguageCb(language=lang).pack(),
+        )
+        for lang in available_languages()
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[row])

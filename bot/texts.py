@@ -1,0 +1,96 @@
+"""Interface texts of the bot (message ids for the gettext catalogs), outside the flows.
+
+Channel-neutral: any channel shows these, translated with `dialogs.i18n`.
+"""
+
+from __future__ import annotations
+
+from dialogs.texts import N_, Msg, Np_
+
+WELCOME = N_(
+    "Hello! I collect your views on local policies for the social and solidarity "
+    "economy (SSE).\n\nTo take part, open the link your facilitator shared, or type "
+    "/join and your code."
+)
+JOIN_HOW = N_("Type /join and your code, for example: /join ABCD2345")
+CODE_MALFORMED = N_("A code has 8 letters and numbers, like ABCD2345. Please check it.")
+CODE_UNKNOWN = N_("I can't find this code. Please check it with your facilitator and try again.")
+
+
+def code_wait(minutes: int) -> Msg:
+    return Np_(
+        "Too many wrong codes. Please wait {count} minute and try again.",
+        "Too many wrong codes. Please wait {count} minutes and try again.",
+        minutes,
+    )
+
+
+CONSENT = N_(
+    "Before we start, here is what I keep:\n"
+    "• your answers, for {territory};\n"
+    "• your Telegram name and language.\n\n"
+    "Who sees them: the facilitators of {territory}. Reports show scores and quotes "
+    "without your name.\n\n"
+    "See your data any time with /mydata. Delete it with /forget."
+)
+AGREE = N_("I agree")
+DECLINE = N_("No, thanks")
+DECLINED = N_("No problem. Nothing was kept. If you change your mind, open the link again.")
+JOINED = N_(
+    "Welcome to {territory}! Choose a block to answer. Start with “Your territory”: "
+    "it takes two minutes."
+)
+ALREADY_JOINED = N_("You already take part for {territory}.")
+MENU = N_("Choose a block. ✅ = finished.")
+NO_BLOCK_OPEN = N_("Choose a block first.")
+LANGUAGE_PROMPT = N_("Choose your language.")
+LANGUAGE_SET = N_("Done. I will write in {language}.")
+HELP = N_(
+    "How it works:\n"
+    "• Tap a button to answer.\n"
+    "• For open questions, write or send a voice note.\n"
+    "• ◀ Back goes to the last question. Skip ▶ leaves a question for later.\n"
+    "• Stop any time: your answers are saved. Come back with /menu.\n\n"
+    "/menu – the blocks\n"
+    "/language – change language\n"
+    "/mydata – see your answers\n"
+    "/forget – delete your data\n"
+    "/about – about this bot"
+)
+ABOUT = N_(
+    "This bot prepares co-creation sessions on local policies for the social and "
+    "solidarity economy (SSE). Its questions are inspired by the Guidelines for Local "
+    "Governments on Policies for Social and Solidarity Economy (UNRISD and GSEF, 2021); "
+    "they are not quotations from it."
+)
+UNEXPECTED = N_("I can read text, voice notes and button presses. Please answer with one of these.")
+UNKNOWN_COMMAND = N_("I don't know this command. Send /help to see what I can do.")
+EDITED = N_("I can't read edited messages. Please send your answer again as a new message.")
+GROUP = N_("Please write to me in a private chat: {link}")
+BUTTON_GONE = N_("This button no longer works.")
+SAVED = N_("Saved ✓")
+NOT_JOINED = N_("You have not joined a territory yet.")
+MYDATA_HEADER = N_("Your data for {territory}:")
+MYDATA_NAME = N_("Name: {name}. Language: {language}.")
+MYDATA_EMPTY = N_("No answers yet.")
+MYDATA_NOTHING = N_("I keep nothing about you but your Telegram id.")
+FORGET_CONFIRM = N_(
+    "Delete your data? Your name, language and your written and spoken answers will be "
+    "deleted. Your button answers stay in the territory's figures, without your name. "
+    "This cannot be undone."
+)
+FORGET_YES = N_("Yes, delete")
+FORGET_NO = N_("No, keep it")
+FORGOTTEN = N_("Your data is deleted. Thank you for taking part.")
+KEPT = N_("Nothing was deleted.")
+ERROR = N_("Sorry, something went wrong. Your answers are saved. Please try again.")
+
+COMMANDS = {
+    "menu": N_("Choose a block"),
+    "language": N_("Change language"),
+    "mydata": N_("See your data"),
+    "forget": N_("Delete your data"),
+    "help": N_("How it works"),
+    "about": N_("About this bot"),
+    "join": N_("Join with a code"),
+}

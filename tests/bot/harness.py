@@ -1,0 +1,75 @@
+"""The real bot, polling the local Bot API server over HTTP on 127.0.0.1, for end-to-end tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+
+from bot.config import Settings
+from bot.sandbox.server import Sandbox, make_app
+from bot.telegram.app import create_bot, create_dispatcher, register_commands
+from bot.telegram.participant import JoinGuard
+from storage import db
+
+TOKEN = "123456:TEST-sandbox-token-never-logged"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class SandboxServer:
+    sandbox: Sandbox
+    runner: web.AppRunner
+    url: str
+
+    @classmethod
+    async def start(cls, token: str = TOKEN) -> SandboxServer:
+        sandbox = Sandbox(token)
+        runner = web.AppRunner(make_app(sandbox))
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        return cls(sandbox, runner, f"http://127.0.0.1:{port}")
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+@dataclass
+class RunningBot:
+    """The bot process's work, started and stopped like a process (state only in the DB)."""
+
+    api_url: str
+    database_url: str
+    guard: JoinGuard = field(default_factory=JoinGuard)
+    bot: Bot | None = None
+    dispatcher: Dispatcher | None = None
+    task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        settings = Settings(TOKEN, self.api_url, self.database_url, frozenset())
+        self.engine = db.create_engine(self.database_url)
+        self.bot = create_bot(settings)
+        self.dispatcher = create_dispatcher(db.session_factory(self.engine), self.guard)
+        await register_commands(self.bot)
+        self.task = asyncio.create_task(
+            self.dispatcher.start_polling(self.bot, polling_timeout=1, handle_signals=False)
+        )
+
+    async def stop(self) -> None:
+        assert self.dispatcher and self.task and self.bot
+        with contextlib.suppress(RuntimeError):
+            await self.dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(self.task, 10)
+        await self.bot.session.close()
+        await self.engine.dispose()

@@ -1,0 +1,31 @@
+"""A participant's journey, end to end: the real bot against the local Bot API server."""
+
+from __future__ import annotations
+
+from bot.sandbox.server import Sandbox
+from storage.models import Territory
+from tests.bot.harness import RunningBot
+
+
+async def test_join_by_deep_link_consent_and_first_question(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    amina = sandbox.user(501, "Aminata", "fr")
+    await amina.send_text(f"/start {territory.join_code}")
+    [consent] = await amina.wait_new()
+    assert "Dakar <Plateau> & Co" in consent.text
+    assert "&amp;" in consent.markup and "&lt;Plateau&gt;" in consent.markup
+    assert [b["text"] for b in consent.buttons][:2] == ["J'accepte", "Non, merci"]
+    await amina.press("J'accepte")
+    joined, menu = await amina.wait_new(2)
+    assert joined.text.startswith("Bienvenue à Dakar <Plateau> & Co")
+    assert consent.buttons == []
+    assert [b["text"] for b in menu.buttons][:2] == ["Votre territoire", "Cadres juridiques"]
+    await amina.press("Cadres juridiques")
+    intro, question = await amina.wait_new(2)
+    assert intro.text.startswith("Cadres juridiques et institutionnels")
+    assert question.text.startswith("Question 1 sur 10")
+    await amina.press("2 · Établi")
+    [second] = await amina.wait_new()
+    assert second.text.startswith("Question 2 sur 10")
+    assert question.buttons == [] and question.text.endswith("✓ 2 · Établi")
