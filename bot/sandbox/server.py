@@ -90,6 +90,7 @@ class Sandbox:
         self.token = token
         self.checker = Checker(load_spec())
         self.updates: list[dict[str, Any]] = []
+        self.delivered: list[dict[str, Any]] = []
         self.update_ids = itertools.count(1)
         self.message_ids = itertools.count(1)
         self.new_update = asyncio.Condition()
@@ -192,7 +193,9 @@ class Sandbox:
                     await asyncio.wait_for(self.new_update.wait(), deadline - time.monotonic())
                 except TimeoutError:
                     break
-        return self.updates[:limit]
+        batch = self.updates[:limit]
+        self.delivered.extend(u for u in batch if u not in self.delivered)
+        return batch
 
     def _deleteWebhook(self, _: dict[str, Any]) -> bool:
         self.webhook = None

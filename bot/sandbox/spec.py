@@ -101,6 +101,8 @@ class Checker:
         return parsed
 
     def value(self, declared: list[str], value: Any, where: str) -> Any:
+        if len(declared) > 1:
+            declared = self.likely(declared, value)
         problems = []
         for kind in declared:
             try:
@@ -110,6 +112,23 @@ class Checker:
         raise ApiError(
             400, problems[0] if len(problems) == 1 else f"Bad Request: {where} is invalid"
         )
+
+    def likely(self, declared: list[str], value: Any) -> list[str]:
+        """Of a union of object types, the ones whose fields cover the object's keys."""
+        if isinstance(value, str) and value.startswith("{"):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return declared
+        if not isinstance(value, dict):
+            return declared
+        fitting = [
+            kind
+            for kind in declared
+            if "fields" in self.spec["types"].get(kind, {})
+            and set(value) <= {f["name"] for f in self.spec["types"][kind]["fields"]}
+        ]
+        return fitting or declared
 
     def one(self, kind: str, value: Any, where: str) -> Any:
         if kind.startswith("Array of "):

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.telegram.middlewares import OnePerPerson, Person, Transaction
 from bot.telegram.participant import JoinGuard, build_group_router, build_router
 from bot.telegram.render import esc
+from bot.telegram.retry import RetryTransient
 from bot.telegram.sending import Sender
 from dialogs.i18n import SOURCE_LANGUAGE, available_languages, pick_language, translator
 from dialogs.loader import load_flows
@@ -54,6 +55,7 @@ def protect_logs(token: str) -> None:
 def create_bot(settings: Settings) -> Bot:
     assert settings.telegram_bot_token
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    session.middleware(RetryTransient())
     return Bot(
         settings.telegram_bot_token,
         session=session,

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramAPIError
 from aiogram.types import TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -38,7 +39,12 @@ class OnePerPerson(BaseMiddleware):
 
 
 class Transaction(BaseMiddleware):
-    """One database transaction per update; an update seen before is skipped."""
+    """One database transaction per update; an update seen before is skipped.
+
+    Handlers call `checkpoint()` after storing an answer and before replying, so an answer
+    is kept even if the process stops while sending. When only the delivery of a reply
+    failed (a Telegram error), what was stored is still right, so it is committed too.
+    """
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], flows: Mapping[str, Flow]):
         self.sessions = sessions
@@ -46,14 +52,25 @@ class Transaction(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        async with self.sessions() as session, session.begin():
+        async with self.sessions() as session:
             repo = Repository(session)
             if not await repo.claim_update(CHANNEL, event.update_id):
+                await session.rollback()
                 log.info("update %s was already processed; skipped", event.update_id)
                 return None
             data["repo"] = repo
             data["conversations"] = Conversations(repo, self.flows)
-            return await handler(event, data)
+            data["checkpoint"] = session.commit
+            try:
+                result = await handler(event, data)
+            except TelegramAPIError:
+                await session.commit()
+                raise
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+            return result
 
 
 class Person(BaseMiddleware):

@@ -126,6 +126,7 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
             await say(message, tr(texts.ALREADY_JOINED, territory=territory.name))
         else:
             await repo.join(participant, territory)
+            await data["checkpoint"]()
             await say(message, tr(texts.JOINED, territory=territory.name))
         await show_menu(message.bot, message.chat.id, data["conversations"], participant,
                         territory, tr)  # fmt: skip
@@ -178,6 +179,7 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
                 participant, language=language, display_name=query.from_user.full_name
             )
         await repo.join(participant, territory)
+        await data["checkpoint"]()
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(esc(tr(texts.JOINED, territory=territory.name)))
         await show_menu(message.bot, message.chat.id, data["conversations"], participant,
@@ -199,6 +201,7 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
         participant: Participant | None = data["participant"]
         if participant is not None:
             await data["repo"].set_language(participant, chosen)
+            await data["checkpoint"]()
         tr = translator(chosen)
         await query.answer()
         if isinstance(query.message, Message):
@@ -274,6 +277,7 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
             return
         if callback_data.answer == "yes" and participant is not None:
             await data["repo"].forget_participant(participant)
+            await data["checkpoint"]()
             await query.message.edit_text(esc(tr(texts.FORGOTTEN)))
         else:
             await query.message.edit_text(esc(tr(texts.KEPT)))
@@ -286,7 +290,9 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
 
     async def step(data: dict[str, Any], flow_id: str, event: engine.Input) -> list[engine.Output]:
         conv: Conversations = data["conversations"]
-        return await conv.step(data["participant"], data["territory"], flow_id, event)
+        outputs = await conv.step(data["participant"], data["territory"], flow_id, event)
+        await data["checkpoint"]()  # the answer is safe before anything is sent
+        return outputs
 
     async def show(bot: Bot, chat_id: int, data: dict[str, Any], outputs: list[engine.Output],
                    pressed: Message | None = None) -> None:  # fmt: skip

@@ -11,7 +11,7 @@ from aiogram import Bot, Dispatcher
 from aiohttp import web
 
 from bot.config import Settings
-from bot.sandbox.server import Sandbox, make_app
+from bot.sandbox.server import BotMessage, Sandbox, SandboxUser, make_app
 from bot.telegram.app import create_bot, create_dispatcher, register_commands
 from bot.telegram.participant import JoinGuard
 from storage import db
@@ -73,3 +73,40 @@ class RunningBot:
             await asyncio.wait_for(self.task, 10)
         await self.bot.session.close()
         await self.engine.dispose()
+
+
+async def next_prompt(user: SandboxUser, before: int, timeout: float = 10.0) -> BotMessage:
+    """Wait for a new message with buttons after message index `before` (a question or menu)."""
+    await user.wait(lambda: any(m.buttons for m in user.messages[before:]), timeout)
+    user.mark_seen()
+    return [m for m in user.messages[before:] if m.buttons][-1]
+
+
+async def tap(user: SandboxUser, label: str) -> BotMessage:
+    """Press a button on the newest message that has it; return the next question or menu."""
+    before = len(user.messages)
+    await user.press(label)
+    return await next_prompt(user, before)
+
+
+async def toggle(user: SandboxUser, label: str) -> BotMessage:
+    """Press a multi-select choice; return the same message once it is edited."""
+    message = next(m for m in reversed(user.messages) if any(b["text"] == label for b in m.buttons))
+    edits = message.edits
+    await user.press(label, message=message)
+    await user.wait(lambda: message.edits > edits)
+    return message
+
+
+async def say(user: SandboxUser, text: str) -> BotMessage:
+    before = len(user.messages)
+    await user.send_text(text)
+    return await next_prompt(user, before)
+
+
+async def join(user: SandboxUser, code: str, agree: str) -> BotMessage:
+    """Open the deep link, agree; return the menu."""
+    before = len(user.messages)
+    await user.send_text(f"/start {code}")
+    await next_prompt(user, before)
+    return await tap(user, agree)

@@ -1,0 +1,52 @@
+"""Retry what Telegram asks to retry: 429 after `retry_after`, 5xx and network errors with
+a short back-off. getUpdates is left to aiogram's own polling back-off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods.base import Response
+
+log = logging.getLogger(__name__)
+
+
+class RetryTransient(BaseRequestMiddleware):
+    def __init__(self, attempts: int = 4, backoff: float = 0.5, longest_wait: float = 60.0):
+        self.attempts = attempts
+        self.backoff = backoff
+        self.longest_wait = longest_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[Any],
+        bot: Bot,
+        method: TelegramMethod[Any],
+    ) -> Response[Any]:
+        if isinstance(method, GetUpdates):
+            return await make_request(bot, method)
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self.attempts or exc.retry_after > self.longest_wait:
+                    raise
+                log.warning("%s: flood control, retrying in %s s", method.__api_method__,
+                            exc.retry_after)  # fmt: skip
+                await asyncio.sleep(exc.retry_after)
+            except (TelegramServerError, TelegramNetworkError) as exc:
+                if attempt == self.attempts:
+                    raise
+                wait = self.backoff * 2 ** (attempt - 1)
+                log.warning("%s failed (%s), retrying in %s s", method.__api_method__,
+                            type(exc).__name__, wait)  # fmt: skip
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")

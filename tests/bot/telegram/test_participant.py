@@ -1,0 +1,361 @@
+"""The participant's side on Telegram, end to end against the local Bot API server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.sandbox.server import BotMessage, Chat, Fault, Sandbox, SandboxUser
+from storage.models import Answer, Conversation, Participant, Territory
+from tests.bot.harness import RunningBot, join, next_prompt, say, tap, toggle
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def labels(message: BotMessage) -> list[str]:
+    return [b["text"] for b in message.buttons]
+
+
+async def stored(sessions: Sessions, model: type, **where: object) -> list:
+    async with sessions() as session:
+        query = select(model).filter_by(**where)
+        return list((await session.scalars(query)).all())
+
+
+async def test_a_whole_block_in_english(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(601, "Ann", "en-GB")
+    menu = await join(user, territory.join_code, "I agree")
+    assert labels(menu)[7] == "Communication"
+    question = await tap(user, "Communication")
+    assert question.text.startswith("Question 1 of 7\n\nIs there a communication plan for the SSE?")
+    assert labels(question) == [
+        "0 · Absent", "1 · Emerging", "2 · Established", "3 · Consolidated", "Don't know", "Skip ▶",
+    ]  # fmt: skip
+    question = await tap(user, "1 · Emerging")
+    assert question.text.startswith("Question 2 of 7")
+    await toggle(user, "Fairs")
+    edited = await toggle(user, "Awards")
+    assert labels(edited)[1:3] == ["✓ Fairs", "✓ Awards"]
+    question = await tap(user, "Done ✓")
+    assert edited.text.endswith("✓ Fairs, Awards") and edited.buttons == []
+    for level in ("2 · Established", "Don't know", "3 · Consolidated"):
+        question = await tap(user, level)
+    assert question.text.startswith("Question 6 of 7")
+    assert "Write your answer, or send a voice note." in question.text
+    await say(user, "Our SSE week fills the main square <every> year & grows.")
+    menu = await say(user, "A public map of SSE entities.")
+    finished = user.messages[-2].text
+    assert "Your score: 2 of 3 (67/100)." in finished
+    assert "You answered 4 of 5 scored questions with a level." in finished
+    assert labels(menu)[7] == "✅ Communication"
+    texts = await stored(sessions, Answer, flow_id="communication", question_id="strength")
+    assert texts[0].value == {"text": "Our SSE week fills the main square <every> year & grows."}
+
+
+async def test_a_whole_block_in_spanish(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    carlos = sandbox.user(602, "Carlos", "es-AR")
+    await join(carlos, territory.join_code, "Acepto")
+    question = await tap(carlos, "Datos")
+    assert question.text.startswith("Pregunta 1 de 8")
+    for level in ("2 · Establecido", "No sé"):
+        question = await tap(carlos, level)
+    assert "¿Cómo se pueden desagregar los datos de la ESS?" in question.text
+    await toggle(carlos, "Por sexo")
+    await tap(carlos, "Listo ✓")
+    for level in ("1 · Incipiente", "0 · Ausente", "◀ Atrás", "1 · Incipiente", "2 · Establecido"):
+        question = await tap(carlos, level)
+    await tap(carlos, "Saltar ▶")
+    menu = await tap(carlos, "Saltar ▶")
+    assert "Tu puntaje: 1,35 de 3 (45/100)." in carlos.messages[-2].text  # (2+.75+1+1+2)/5
+    assert "✅ Datos" in labels(menu)
+
+
+async def test_a_whole_block_in_french_after_the_context_block(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    amina = sandbox.user(603, "Aminata", "fr")
+    await join(amina, territory.join_code, "J'accepte")
+    await tap(amina, "Votre territoire")
+    for choice in ("Organisation de l'ESS", "Un groupe de 2 à 5", "Commune ou ville"):
+        await tap(amina, choice)
+    await toggle(amina, "Services sociaux")
+    await tap(amina, "Terminé ✓")
+    await tap(amina, "Non")
+    await tap(amina, "Moins de 50")
+    before = len(amina.messages)
+    await amina.send_voice(b"OggS-fake-voice", 12)
+    menu = await next_prompt(amina, before)
+    assert labels(menu)[0] == "✅ Votre territoire"
+    question = await tap(amina, "Accès aux marchés")
+    assert question.text.startswith("Question 1 sur 4")  # no procurement power: 4 questions NA
+    await toggle(amina, "Labels")
+    await tap(amina, "Terminé ✓")
+    await tap(amina, "2 · Établi")
+    await say(amina, "Le marché des groupements de femmes.")
+    await say(amina, "Ouvrir un point de vente à la mairie.")
+    assert "Votre score : 1,5 sur 3 (50/100)." in amina.messages[-2].text  # (1 + 2) / 2
+    voice = await stored(sessions, Answer, flow_id="context", question_id="local_term")
+    assert voice[0].value == {
+        "voice": {"file_id": voice[0].value["voice"]["file_id"], "duration": 12}
+    }
+    automatic = await stored(sessions, Answer, flow_id="markets", question_id="clauses")
+    assert automatic[0].value == {"na": True, "auto": True}
+
+
+async def test_join_by_typed_code_and_wrong_codes(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(604, "Kim", "en")
+    await say_text(user, "/join")
+    assert user.texts[-1] == "Type /join and your code, for example: /join ABCD2345"
+    await say_text(user, "/join hello")
+    assert user.texts[-1].startswith("A code has 8 letters and numbers")
+    await say_text(user, "/join ABCD2345")
+    assert user.texts[-1].startswith("I can't find this code.")
+    await say_text(
+        user, f"/join {territory.join_code[:4].lower()} {territory.join_code[4:].lower()}"
+    )
+    assert user.texts[-1].startswith("Before we start, here is what I keep")
+
+
+async def test_repeated_wrong_codes_are_slowed_down(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(605, "Guess", "en")
+    for _ in range(5):
+        await say_text(user, "/start WRONGCDE")
+    await say_text(user, f"/start {territory.join_code}")
+    assert user.texts[-1] == "Too many wrong codes. Please wait 10 minutes and try again."
+    other = sandbox.user(606, "Other", "en")
+    await say_text(other, f"/start {territory.join_code}")
+    assert other.texts[-1].startswith("Before we start")
+
+
+async def say_text(user: SandboxUser, text: str) -> None:
+    count = len(user.messages)
+    await user.send_text(text)
+    await user.wait(lambda: len(user.messages) > count)
+
+
+async def test_nothing_is_stored_before_consent(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(607, "Shy", "fr")
+    await say_text(user, f"/start {territory.join_code}")
+    assert await stored(sessions, Participant) == []
+    await user.press("English")
+    await user.wait(lambda: user.messages[-1].text.startswith("Before we start"))
+    await user.press("No, thanks")
+    await user.wait(lambda: user.messages[-1].text.startswith("No problem. Nothing was kept."))
+    assert await stored(sessions, Participant) == []
+
+
+async def test_resume_after_the_bot_process_restarts(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(608, "Marie", "fr")
+    await join(user, territory.join_code, "J'accepte")
+    await tap(user, "Cadres juridiques")
+    question = await tap(user, "1 · Émergent")
+    assert question.text.startswith("Question 2 sur 10")
+    await running_bot.stop()
+    await running_bot.start()
+    menu = await say(user, "/menu")
+    assert "Cadres juridiques · 1/10" in labels(menu)
+    question = await tap(user, "Cadres juridiques · 1/10")
+    assert user.messages[-2].text.startswith("Bon retour.") or "Bon retour." in question.text
+    assert "Question 2 sur 10" in question.text
+    question = await tap(user, "3 · Consolidé")
+    assert "Question 3 sur 10" in question.text
+
+
+async def test_stale_and_forged_buttons(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(609, "Ana", "es")
+    await join(user, territory.join_code, "Acepto")
+    first = await tap(user, "Marcos jurídicos")
+    await tap(user, "2 · Establecido")
+    second = user.messages[-1]
+    query = await user.press_data("a:legal:instrument:3", first)
+    await user.wait(lambda: query in sandbox.callback_answers)
+    await user.wait(lambda: "Esa pregunta ya tiene respuesta" in user.messages[-1].text)
+    assert user.messages[-1].text.split("\n\n")[1].startswith("Pregunta 2 de 10")
+    for forged in ("a:legal:definition:9", "a:legal", "zz:1", "a:other:q:1", "m:nope"):
+        query = await user.press_data(forged, second)
+        await user.wait(lambda q=query: q in sandbox.callback_answers)
+    assert sandbox.callback_answers[query]["text"] == "Este botón ya no funciona."
+    answers = await stored(sessions, Answer, question_id="instrument")
+    assert [a.value for a in answers] == [{"choice": "2"}]
+    assert all(sandbox.callbacks.values()), "every callback query is answered"
+
+
+@pytest.mark.parametrize(
+    ("content", "reply"),
+    [
+        ({"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1,
+                      "height": 1, "is_animated": False, "is_video": False}},
+         "I can read text, voice notes and button presses."),
+        ({"photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}]},
+         "I can read text, voice notes and button presses."),
+        ({"location": {"latitude": 14.7, "longitude": -17.4}},
+         "I can read text, voice notes and button presses."),
+        ({"text": "/weather", "entities": [{"type": "bot_command", "offset": 0, "length": 8}]},
+         "I don't know this command. Send /help to see what I can do."),
+    ],
+)  # fmt: skip
+async def test_unexpected_input_gets_a_helpful_reply(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, content: dict, reply: str
+) -> None:
+    user = sandbox.user(610, "Odd", "en")
+    await join(user, territory.join_code, "I agree")
+    question = await tap(user, "Legal frameworks")
+    count = len(user.messages)
+    await user.send(**content)
+    await user.wait(lambda: len(user.messages) > count)
+    assert user.messages[-1].text.startswith(reply)
+    assert question.buttons, "the question is still open"
+
+
+async def test_edited_messages_and_groups(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(611, "Edit", "es")
+    await say_text(user, "/help")
+    assert user.texts[-1].startswith("Cómo funciona:")
+    await user.edit_text(1, "otra cosa")
+    await user.wait(lambda: user.texts[-1].startswith("No puedo leer mensajes editados."))
+    group = Chat(-100500, "supergroup", "Cooperativas")
+    sandbox.chats[group.id] = group
+    await user.send_text("/start", chat=group)
+    await user.wait(lambda: bool(sandbox.messages.get(group.id)))
+    assert sandbox.messages[group.id][-1].text == (
+        "Escríbeme en un chat privado: https://t.me/sse_sandbox_bot"
+    )
+
+
+async def test_html_in_what_people_type_never_breaks_a_message(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(612, "<b>Bold</b> & co", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Legal frameworks")
+    for _ in range(6):  # no act: 8 questions, the last two open ones
+        await tap(user, "Skip ▶")
+    await say(user, "<script>alert(1)</script> & <i>")
+    await say_text(user, "/mydata")
+    assert "Name: <b>Bold</b> & co. Language: English." in user.texts[-1]
+    assert "→ <script>alert(1)</script> & <i>" in user.texts[-1]
+    assert sandbox.errors == []
+
+
+async def test_mydata_and_forget(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(613, "Leave", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Legal frameworks")
+    await tap(user, "3 · Consolidated")
+    for _ in range(8):
+        await tap(user, "Skip ▶")
+    await say(user, "We share a building with three cooperatives.")
+    await say_text(user, "/mydata")
+    assert "→ 3 · Consolidated" in user.texts[-1]
+    await say_text(user, "/forget")
+    await user.press("No, keep it")
+    await user.wait(lambda: user.texts[-1] == "Nothing was deleted.")
+    await say_text(user, "/forget")
+    await user.press("Yes, delete")
+    await user.wait(lambda: user.texts[-1] == "Your data is deleted. Thank you for taking part.")
+    assert await stored(sessions, Participant) == []
+    assert await stored(sessions, Conversation) == []
+    left = await stored(sessions, Answer)
+    assert [(a.participant_id, a.question_id, a.value) for a in left] == [
+        (None, "instrument", {"choice": "3"})
+    ]
+    await say_text(user, "/mydata")
+    assert user.texts[-1] == "I keep nothing about you but your Telegram id."
+
+
+async def test_commands_are_registered_in_each_language(
+    sandbox: Sandbox, running_bot: RunningBot
+) -> None:
+    by_language = {c.get("language_code"): c["commands"] for c in sandbox.commands}
+    assert set(by_language) == {None, "es", "fr"}
+    assert {"command": "mydata", "description": "Voir vos données"} in by_language["fr"]
+    assert {"command": "forget", "description": "Borrar tus datos"} in by_language["es"]
+
+
+async def test_telegram_faults_are_retried_and_nothing_is_lost(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(614, "Flaky", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Legal frameworks")
+    sandbox.faults += [
+        Fault("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1),
+        Fault("sendMessage", 502, "Bad Gateway"),
+        Fault("editMessageText", delay=1.5),
+    ]
+    question = await tap(user, "2 · Established")
+    assert question.text.startswith("Question 2 of 10")
+    assert all(f.times == 0 for f in sandbox.faults)
+    answers = await stored(sessions, Answer, question_id="instrument")
+    assert [a.value for a in answers] == [{"choice": "2"}]
+
+
+async def test_a_redelivered_update_changes_nothing(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(615, "Twice", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Legal frameworks")
+    await tap(user, "1 · Emerging")
+    delivered = next(u for u in reversed(sandbox.delivered) if "callback_query" in u)
+    count = len(user.messages)
+    sandbox.updates.append({**delivered})
+    await sandbox.push("message", sandbox.user_message(615, user.chat, text="/help"))
+    await user.wait(lambda: user.texts[-1].startswith("How it works"))
+    assert len(user.messages) == count + 1
+    answers = await stored(sessions, Answer, question_id="instrument")
+    assert len(answers) == 1
+
+
+def test_the_bot_token_never_appears_in_logs(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    token = "987654:SECRET-token-value"
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": "http://127.0.0.1:9",
+           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"}  # fmt: skip
+    script = Path(sys.executable).with_name("sse-facilitator")
+    try:
+        result = subprocess.run([str(script), "run"], env=env, cwd=tmp_path, capture_output=True,
+                                text=True, timeout=8)  # fmt: skip
+        output = result.stdout + result.stderr
+    except subprocess.TimeoutExpired as exc:
+        output = (exc.stdout or b"").decode() + (exc.stderr or b"").decode()
+    assert "deleteWebhook failed (TelegramNetworkError)" in output, output[-2000:]
+    assert "SECRET" not in output
+
+
+def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    script = Path(sys.executable).with_name("sse-facilitator")
+    result = subprocess.run([str(script), "run"], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=30)  # fmt: skip
+    assert result.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+    assert "Traceback" not in result.stderr
