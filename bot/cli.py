@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -190,6 +191,18 @@ def cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox.app import SANDBOX_DATABASE_URL, serve
+
+    url = os.environ.get("DATABASE_URL") or SANDBOX_DATABASE_URL
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        asyncio.run(serve(args.host, args.port, url))
+    except OSError as exc:
+        return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", 1)
+    return 0
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -213,6 +226,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("run", help="run the bot (long polling)").set_defaults(handler=cmd_run)
+    sandbox = commands.add_parser(
+        "sandbox", help="try the bot in a browser: local Bot API server, the bot and a chat page"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8080)
+    sandbox.set_defaults(handler=cmd_sandbox)
 
     territory = commands.add_parser("territory", help="territories").add_subparsers(
         dest="action", required=True, metavar="ACTION"

@@ -98,6 +98,8 @@ class Sandbox:
         self.users: dict[int, dict[str, Any]] = {}
         self.chats: dict[int, Chat] = {}
         self.messages: dict[int, list[BotMessage]] = {}
+        self.written: dict[int, list[dict[str, Any]]] = {}
+        """What users sent, per chat, for the web page's transcript."""
         self.files: dict[str, tuple[str, bytes]] = {}
         self.callbacks: dict[str, bool] = {}
         self.callback_answers: dict[str, dict[str, Any]] = {}
@@ -121,6 +123,10 @@ class Sandbox:
         self.chats.setdefault(user_id, Chat(user_id))
         return SandboxUser(self, user_id)
 
+    def user_handle(self, user_id: int) -> SandboxUser:
+        """The handle of a user who already exists."""
+        return SandboxUser(self, user_id)
+
     async def push(self, kind: str, payload: dict[str, Any]) -> int:
         update_id = next(self.update_ids)
         self.updates.append({"update_id": update_id, kind: payload})
@@ -129,13 +135,18 @@ class Sandbox:
         return update_id
 
     def user_message(self, user_id: int, chat: Chat, **content: Any) -> dict[str, Any]:
-        return {
+        message = {
             "message_id": next(self.message_ids),
             "from": self.users[user_id],
             "chat": chat.to_json(self.users[user_id]),
             "date": int(time.time()),
             **content,
         }
+        shown = content.get("text") or ("🎤" if "voice" in content else "…")
+        self.written.setdefault(chat.id, []).append(
+            {"message_id": message["message_id"], "text": shown, "mine": True}
+        )
+        return message
 
     def add_file(self, data: bytes, name: str) -> str:
         file_id = "f" + secrets.token_hex(8)

@@ -1,0 +1,162 @@
+"""`sse-facilitator sandbox`: the local Bot API server, the real bot against it, a demo
+territory and a web chat page, on 127.0.0.1: try the bot with no token and no internet."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import secrets
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.sandbox.server import BOT_ID, BOT_USERNAME, Sandbox, api_routes
+from bot.telegram.app import create_bot, create_dispatcher, register_commands
+from dialogs.i18n import available_languages
+from storage import db
+from storage.repository import Repository
+
+DEMO_TERRITORY = "Sandbox demo territory"
+SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///sse-facilitator-sandbox.db"
+
+
+def page_routes(sandbox: Sandbox, info: dict[str, Any]) -> list[web.RouteDef]:
+    """The web chat page and the JSON it uses to act as users."""
+    user_ids = itertools.count(1001)
+    page = (resources.files("bot.sandbox") / "page.html").read_text(encoding="utf-8")
+
+    def user_of(request: web.Request) -> Any:
+        user_id = int(request.match_info["user"])
+        if user_id not in sandbox.users:
+            raise web.HTTPNotFound(text="no such user")
+        return sandbox.user_handle(user_id)
+
+    async def index(_: web.Request) -> web.Response:
+        return web.Response(text=page, content_type="text/html")
+
+    async def get_info(_: web.Request) -> web.Response:
+        return web.json_response({**info, "languages": list(available_languages())})
+
+    async def add_user(request: web.Request) -> web.Response:
+        body = await request.json()
+        name = str(body.get("name") or "Guest")[:64]
+        language = str(body.get("language") or "en")[:8]
+        user = sandbox.user(next(user_ids), name, language)
+        return web.json_response({"id": user.id, "name": name, "language": language})
+
+    async def messages(request: web.Request) -> web.Response:
+        user = user_of(request)
+        mine = [{**m, "kind": "text", "buttons": []} for m in sandbox.written.get(user.id, [])]
+        shown = sorted([m.to_json() for m in user.messages] + mine, key=lambda m: m["message_id"])
+        return web.json_response(shown)
+
+    async def send(request: web.Request) -> web.Response:
+        text = str((await request.json()).get("text", "")).strip()
+        if text:
+            await user_of(request).send_text(text[:4096])
+        return web.json_response({"ok": True})
+
+    async def press(request: web.Request) -> web.Response:
+        body = await request.json()
+        user = user_of(request)
+        message = next((m for m in user.messages if m.message_id == body.get("message_id")), None)
+        if message is None:
+            raise web.HTTPNotFound(text="no such message")
+        await user.press_data(str(body.get("data", "")), message)
+        return web.json_response({"ok": True})
+
+    async def voice(request: web.Request) -> web.Response:
+        form = await request.post()
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            raise web.HTTPBadRequest(text="send a file")
+        duration = int(str(form.get("duration") or 5))
+        await user_of(request).send_voice(upload.file.read(), max(1, duration))
+        return web.json_response({"ok": True})
+
+    return [
+        web.get("/", index),
+        web.get("/sandbox/api/info", get_info),
+        web.post("/sandbox/api/users", add_user),
+        web.get("/sandbox/api/users/{user}/messages", messages),
+        web.post("/sandbox/api/users/{user}/send", send),
+        web.post("/sandbox/api/users/{user}/press", press),
+        web.post("/sandbox/api/users/{user}/voice", voice),
+    ]
+
+
+async def demo_join_code(engine: AsyncEngine) -> str:
+    async with db.session_factory(engine)() as session, session.begin():
+        repo = Repository(session)
+        found = next((t for t in await repo.territories() if t.name == DEMO_TERRITORY), None)
+        if found is None:
+            found = await repo.create_territory(
+                name=DEMO_TERRITORY, country="SN", timezone="Africa/Dakar", language="fr"
+            )
+        return found.join_code
+
+
+@dataclass
+class RunningSandbox:
+    url: str
+    join_code: str
+    sandbox: Sandbox
+    runner: web.AppRunner
+    engine: AsyncEngine
+    bot: Bot
+    dispatcher: Dispatcher
+    polling: asyncio.Task[None] = field(repr=False)
+
+    async def stop(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            await self.dispatcher.stop_polling()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(self.polling, 10)
+        await self.bot.session.close()
+        await self.runner.cleanup()
+        await self.engine.dispose()
+
+
+async def start_sandbox(host: str, port: int, database_url: str) -> RunningSandbox:
+    if db.is_sqlite(database_url):
+        await asyncio.to_thread(db.upgrade, database_url)
+    engine = db.create_engine(database_url)
+    join_code = await demo_join_code(engine)
+    token = f"{BOT_ID}:{secrets.token_urlsafe(24)}"
+    sandbox = Sandbox(token)
+    url = f"http://{host}:{port}"
+    info = {
+        "bot_username": BOT_USERNAME,
+        "territory": DEMO_TERRITORY,
+        "join_code": join_code,
+        "join_link": f"https://t.me/{BOT_USERNAME}?start={join_code}",
+    }
+    app = web.Application(client_max_size=20 * 1024 * 1024)
+    app.add_routes(api_routes(sandbox) + page_routes(sandbox, info))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    bot = create_bot(Settings(token, url, database_url, frozenset()))
+    dispatcher = create_dispatcher(db.session_factory(engine))
+    await register_commands(bot)
+    polling = asyncio.create_task(
+        dispatcher.start_polling(bot, polling_timeout=10, handle_signals=False)
+    )
+    return RunningSandbox(url, join_code, sandbox, runner, engine, bot, dispatcher, polling)
+
+
+async def serve(host: str, port: int, database_url: str) -> None:
+    running = await start_sandbox(host, port, database_url)
+    print(f"Sandbox ready: open {running.url} in a browser.")
+    print(f"Demo territory join code: {running.join_code} (link: /start {running.join_code})")
+    print("Stop with Ctrl+C.")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await running.stop()
