@@ -4,20 +4,18 @@ territory and a web chat page, on 127.0.0.1: try the bot with no token and no in
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import secrets
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from aiogram import Bot, Dispatcher
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.sandbox.server import BOT_ID, BOT_USERNAME, Sandbox, api_routes
-from bot.telegram.app import create_bot, create_dispatcher, register_commands
+from bot.telegram.app import PollingBot
 from dialogs.i18n import available_languages
 from storage import db
 from storage.repository import Repository
@@ -109,16 +107,10 @@ class RunningSandbox:
     sandbox: Sandbox
     runner: web.AppRunner
     engine: AsyncEngine
-    bot: Bot
-    dispatcher: Dispatcher
-    polling: asyncio.Task[None] = field(repr=False)
+    polling: PollingBot = field(repr=False)
 
     async def stop(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            await self.dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-            await asyncio.wait_for(self.polling, 10)
-        await self.bot.session.close()
+        await self.polling.stop()
         await self.runner.cleanup()
         await self.engine.dispose()
 
@@ -142,13 +134,11 @@ async def start_sandbox(host: str, port: int, database_url: str) -> RunningSandb
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    bot = create_bot(Settings(token, url, database_url, frozenset()))
-    dispatcher = create_dispatcher(db.session_factory(engine))
-    await register_commands(bot)
-    polling = asyncio.create_task(
-        dispatcher.start_polling(bot, polling_timeout=10, handle_signals=False)
+    polling = PollingBot(
+        Settings(token, url, database_url, frozenset()), db.session_factory(engine)
     )
-    return RunningSandbox(url, join_code, sandbox, runner, engine, bot, dispatcher, polling)
+    await polling.start()
+    return RunningSandbox(url, join_code, sandbox, runner, engine, polling)
 
 
 async def serve(host: str, port: int, database_url: str) -> None:

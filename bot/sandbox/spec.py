@@ -88,17 +88,28 @@ class Checker:
     def check(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if method not in self.spec["methods"]:
             raise ApiError(404, "Not Found")
-        fields = {f["name"]: f for f in self.spec["methods"][method].get("fields", [])}
-        parsed: dict[str, Any] = {}
-        for name, value in params.items():
-            if name not in fields:
-                raise ApiError(400, f"Bad Request: unknown parameter '{name}' for {method}")
-            parsed[name] = self.value(fields[name]["types"], value, f"{method}.{name}")
-        for name, field in fields.items():
-            if field["required"] and name not in parsed:
-                raise ApiError(400, f"Bad Request: parameter '{name}' is required for {method}")
+        parsed = self.fields(
+            self.spec["methods"][method], params, method,
+            unknown="unknown parameter '{name}' for " + method,
+            missing="parameter '{name}' is required for " + method,
+        )  # fmt: skip
         self.limits(method, parsed)
         return parsed
+
+    def fields(
+        self, spec: dict[str, Any], given: dict[str, Any], where: str, *, unknown: str, missing: str
+    ) -> dict[str, Any]:
+        """Check a method's parameters or an object's fields: none unknown, none missing."""
+        fields = {f["name"]: f for f in spec.get("fields", [])}
+        out: dict[str, Any] = {}
+        for name, item in given.items():
+            if name not in fields:
+                raise ApiError(400, "Bad Request: " + unknown.format(name=name))
+            out[name] = self.value(fields[name]["types"], item, f"{where}.{name}")
+        for name, field in fields.items():
+            if field["required"] and name not in out:
+                raise ApiError(400, "Bad Request: " + missing.format(name=name))
+        return out
 
     def value(self, declared: list[str], value: Any, where: str) -> Any:
         if len(declared) > 1:
@@ -173,15 +184,11 @@ class Checker:
             raise ApiError(400, f"Bad Request: {where} must be an object")
         if "subtypes" in spec:
             return self.value(spec["subtypes"], value, where)
-        fields = {f["name"]: f for f in spec.get("fields", [])}
-        out = {}
-        for name, item in value.items():
-            if name not in fields:
-                raise ApiError(400, f"Bad Request: unknown field '{name}' in {where} ({kind})")
-            out[name] = self.value(fields[name]["types"], item, f"{where}.{name}")
-        for name, field in fields.items():
-            if field["required"] and name not in out:
-                raise ApiError(400, f"Bad Request: field '{name}' is required in {where} ({kind})")
+        out = self.fields(
+            spec, value, where,
+            unknown="unknown field '{name}' in " + f"{where} ({kind})",
+            missing="field '{name}' is required in " + f"{where} ({kind})",
+        )  # fmt: skip
         if kind == "InlineKeyboardButton" and "callback_data" in out:
             size = len(out["callback_data"].encode())
             if not 1 <= size <= CALLBACK_DATA_LIMIT:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -125,3 +126,29 @@ async def run_polling(settings: Settings, *, polling_timeout: int = 30) -> None:
     finally:
         await bot.session.close()
         await engine.dispose()
+
+
+class PollingBot:
+    """The bot polling in this process, started and stopped like a process would be."""
+
+    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
+                 guard: JoinGuard | None = None) -> None:  # fmt: skip
+        self.bot = create_bot(settings)
+        self.dispatcher = create_dispatcher(sessions, guard)
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self, polling_timeout: int = 10) -> None:
+        await register_commands(self.bot)
+        self.task = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot, polling_timeout=polling_timeout, handle_signals=False
+            )
+        )
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            with contextlib.suppress(RuntimeError):
+                await self.dispatcher.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(self.task, 10)
+        await self.bot.session.close()

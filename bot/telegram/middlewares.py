@@ -28,14 +28,22 @@ class OnePerPerson(BaseMiddleware):
     """A person's updates are handled one after the other (their presses can't race)."""
 
     def __init__(self) -> None:
-        self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.locks: dict[int, asyncio.Lock] = {}
+        self.waiting: defaultdict[int, int] = defaultdict(int)
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        async with self.locks[user.id]:
-            return await handler(event, data)
+        lock = self.locks.setdefault(user.id, asyncio.Lock())
+        self.waiting[user.id] += 1
+        try:
+            async with lock:
+                return await handler(event, data)
+        finally:
+            self.waiting[user.id] -= 1
+            if not self.waiting[user.id]:  # nobody else queued: forget the lock
+                del self.waiting[user.id], self.locks[user.id]
 
 
 class Transaction(BaseMiddleware):

@@ -54,9 +54,12 @@ class JoinGuard:
 
     def wait_minutes(self, user_id: int) -> int:
         now = time.monotonic()
-        recent = self.failures[user_id]
+        recent = self.failures.get(user_id)
         while recent and now - recent[0] > self.window:
             recent.popleft()
+        if not recent:
+            self.failures.pop(user_id, None)
+            return 0
         if len(recent) < self.limit:
             return 0
         return max(1, round((self.window - (now - recent[0])) / 60))
@@ -136,7 +139,9 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
         await join(message, command.args or "", data)
 
     @router.message(CommandStart())
-    async def start(message: Message, **data: Any) -> None:
+    @router.message(Command("menu"))
+    async def menu(message: Message, **data: Any) -> None:
+        """/start without a code, and /menu: the blocks, or how to join."""
         participant, territory, tr = data["participant"], data["territory"], data["tr"]
         if participant is None or territory is None:
             await say(message, tr(texts.WELCOME))
@@ -219,15 +224,6 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
     @router.message(Command("about"))
     async def about(message: Message, tr: Translator) -> None:
         await say(message, tr(texts.ABOUT))
-
-    @router.message(Command("menu"))
-    async def menu(message: Message, **data: Any) -> None:
-        participant, territory, tr = data["participant"], data["territory"], data["tr"]
-        if participant is None or territory is None:
-            await say(message, tr(texts.WELCOME))
-            return
-        await show_menu(message.bot, message.chat.id, data["conversations"], participant,
-                        territory, tr)  # fmt: skip
 
     @router.message(Command("mydata"))
     async def mydata(message: Message, **data: Any) -> None:

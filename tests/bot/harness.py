@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import socket
 from dataclasses import dataclass, field
 
-from aiogram import Bot, Dispatcher
 from aiohttp import web
 
 from bot.config import Settings
 from bot.sandbox.server import BotMessage, Sandbox, SandboxUser, make_app
-from bot.telegram.app import create_bot, create_dispatcher, register_commands
+from bot.telegram.app import PollingBot
 from bot.telegram.participant import JoinGuard
 from storage import db
 
@@ -51,27 +48,17 @@ class RunningBot:
     api_url: str
     database_url: str
     guard: JoinGuard = field(default_factory=JoinGuard)
-    bot: Bot | None = None
-    dispatcher: Dispatcher | None = None
-    task: asyncio.Task[None] | None = None
+    polling: PollingBot | None = None
 
     async def start(self) -> None:
         settings = Settings(TOKEN, self.api_url, self.database_url, frozenset())
         self.engine = db.create_engine(self.database_url)
-        self.bot = create_bot(settings)
-        self.dispatcher = create_dispatcher(db.session_factory(self.engine), self.guard)
-        await register_commands(self.bot)
-        self.task = asyncio.create_task(
-            self.dispatcher.start_polling(self.bot, polling_timeout=1, handle_signals=False)
-        )
+        self.polling = PollingBot(settings, db.session_factory(self.engine), self.guard)
+        await self.polling.start(polling_timeout=1)
 
     async def stop(self) -> None:
-        assert self.dispatcher and self.task and self.bot
-        with contextlib.suppress(RuntimeError):
-            await self.dispatcher.stop_polling()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(self.task, 10)
-        await self.bot.session.close()
+        assert self.polling is not None
+        await self.polling.stop()
         await self.engine.dispose()
 
 

@@ -359,3 +359,22 @@ def test_run_without_a_token_says_how_to_get_one(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_language_from_telegram_then_chosen_and_remembered(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(616, "Zé", "pt-BR")
+    await say_text(user, "/about")
+    assert "(UNRISD and GSEF, 2021)" in user.texts[-1], "Portuguese falls back to English"
+    await join(user, territory.join_code, "I agree")
+    await say_text(user, "/language")
+    assert labels(user.messages[-1]) == ["✓ English", "Español", "Français"]
+    await user.press("Español")
+    await user.wait(lambda: user.texts[-1] == "Listo. Te escribiré en Español.")
+    await say_text(user, "/about")
+    assert "(UNRISD y GSEF, 2021)" in user.texts[-1]
+    await running_bot.stop()
+    await running_bot.start()
+    menu = await say(user, "/menu")
+    assert menu.text == "Elige un bloque. ✅ = terminado."
