@@ -160,12 +160,14 @@ class Repository:
         if membership is None:
             membership = Membership(participant_id=participant.id, territory_id=territory.id)
             self.session.add(membership)
+        membership.joined_at = utcnow()  # joining again makes this territory the current one
         if role == "facilitator":
             membership.role = role
         await self.session.flush()
         return membership
 
     async def memberships(self, participant: Participant) -> Sequence[Membership]:
+        """A person's territories, the current one (joined last) first."""
         return (
             await self.session.scalars(
                 select(Membership)

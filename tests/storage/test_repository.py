@@ -78,7 +78,12 @@ async def test_memberships(sessions: Sessions) -> None:
         await repo.join(person, territory)
         await repo.join(person, territory, "facilitator")
         memberships = await repo.memberships(person)
-    assert [(m.territory.name, m.role) for m in memberships] == [("Córdoba", "facilitator")]
+        assert [(m.territory.name, m.role) for m in memberships] == [("Córdoba", "facilitator")]
+        other = await make_territory(repo, name="Rosario")
+        await repo.join(person, other)
+        assert [m.territory.name for m in await repo.memberships(person)] == ["Rosario", "Córdoba"]
+        await repo.join(person, territory)
+        assert [m.territory.name for m in await repo.memberships(person)] == ["Córdoba", "Rosario"]
 
 
 async def test_answers_are_appended_and_the_latest_is_current(sessions: Sessions) -> None:

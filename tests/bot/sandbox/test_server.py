@@ -152,3 +152,26 @@ async def test_edits_buttons_callbacks_and_files(server: SandboxServer) -> None:
     ):
         assert response.status == 200
     assert user.messages[-1].kind == "document" and user.messages[-1].text == "Informe"
+
+
+async def test_photos_chat_actions_and_webhook_conflict(server: SandboxServer) -> None:
+    user = server.sandbox.user(8, "Kim", "en")
+    form = aiohttp.FormData()
+    form.add_field("chat_id", "8")
+    form.add_field("photo", b"\x89PNG", filename="chart.png")
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{server.url}/bot{TOKEN}/sendPhoto", data=form) as response,
+    ):
+        body = await response.json()
+    assert response.status == 200 and body["result"]["photo"][0]["file_id"]
+    assert user.messages[-1].kind == "photo"
+    assert (await call(server, "sendChatAction", chat_id=8, action="typing"))[0] == 200
+    assert (await call(server, "setWebhook", url="https://example.invalid/hook"))[0] == 200
+    status, body = await call(server, "getUpdates")
+    assert (status, body["description"]) == (
+        409,
+        "Conflict: can't use getUpdates method while webhook is active",
+    )
+    assert (await call(server, "deleteWebhook"))[0] == 200
+    assert (await call(server, "getUpdates"))[0] == 200
