@@ -55,6 +55,12 @@ async def test_join_answer_two_questions_and_see_progress(
         await expect(page.locator("#chat")).to_contain_text("Question 2 sur 10")
         await page.get_by_role("button", name="1 · Émergent").click()
         await expect(page.locator("#chat")).to_contain_text("Question 3 sur 10")
+        voice = {"name": "note.ogg", "mimeType": "audio/ogg", "buffer": b"OggS-voice"}
+        await page.set_input_files("#voice", files=[voice])
+        await expect(page.locator("#chat")).to_contain_text("🎤")
+        await expect(page.locator("#chat")).to_contain_text(
+            "Appuyez sur un des boutons ci-dessous."  # a voice note is no answer to a multi-select
+        )
         await page.fill("#text", "/menu")
         await page.click("#composer button")
         progress = page.get_by_role("button", name="Cadres juridiques · 2/10")
