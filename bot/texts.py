@@ -69,7 +69,6 @@ EDITED = N_("I can't read edited messages. Please send your answer again as a ne
 GROUP = N_("Please write to me in a private chat: {link}")
 BUTTON_GONE = N_("This button no longer works.")
 SAVED = N_("Saved ✓")
-NOT_JOINED = N_("You have not joined a territory yet.")
 MYDATA_HEADER = N_("Your data for {territory}:")
 MYDATA_NAME = N_("Name: {name}. Language: {language}.")
 MYDATA_EMPTY = N_("No answers yet.")

@@ -124,18 +124,17 @@ class Ask:
     """Navigation: done (multi), back, skip."""
     hint: Msg | None = None
     """What may be sent instead of pressing a button (text, voice note, number)."""
-    accepts: tuple[str, ...] = ()
     refresh: bool = False
     """The same question again after a toggle: a channel edits the message it showed."""
 
 
 @dataclass(frozen=True)
 class Recorded:
-    """An answer to keep (append-only). `answer` is None when a choice was withdrawn."""
+    """An answer to keep (answers are append-only: a changed answer is recorded again)."""
 
     flow: str
     question: str
-    answer: dict[str, Any] | None
+    answer: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -316,7 +315,6 @@ class _Run:
         if self.previous() is not None:
             actions.append(Option("back", msg(ACTION_LABELS["back"])))
         actions.append(Option("skip", msg(ACTION_LABELS["skip"])))
-        hint, accepts = self.hint(q)
         return Ask(
             flow=self.flow.id,
             question=q.id,
@@ -326,20 +324,17 @@ class _Run:
             total=len(ids),
             options=tuple(options),
             actions=tuple(actions),
-            hint=hint,
-            accepts=accepts,
+            hint=self.hint(q),
             refresh=refresh,
         )
 
     @staticmethod
-    def hint(q: Question) -> tuple[Msg | None, tuple[str, ...]]:
+    def hint(q: Question) -> Msg | None:
         if q.kind == "text":
-            return (
-                (msg(TEXT_OR_VOICE), ("text", "voice")) if q.voice else (msg(TEXT_ONLY), ("text",))
-            )
+            return msg(TEXT_OR_VOICE if q.voice else TEXT_ONLY)
         if q.kind == "number":
-            return number_hint(q), ("number",)
-        return None, ()
+            return number_hint(q)
+        return None
 
     def previous(self) -> str | None:
         history = self.state["history"]
@@ -504,8 +499,8 @@ def _question_for(run: _Run, named: str | None) -> Question | None:
     return q
 
 
-def _reprompt(run: _Run, q: Question, key: str, **params: Any) -> None:
-    run.say(key, "problem", **params)
+def _reprompt(run: _Run, q: Question, problem: Msg) -> None:
+    run.out.append(Say(problem, "problem"))
     run.show(q)
 
 
@@ -516,7 +511,7 @@ def _choose(run: _Run, event: Choose) -> None:
     if event.choice not in q.buttons or (
         q.kind == "multi" and event.choice not in (DONT_KNOW, NOT_APPLICABLE)
     ):
-        _reprompt(run, q, USE_BUTTONS)
+        _reprompt(run, q, msg(USE_BUTTONS))
         return
     if event.choice in (DONT_KNOW, NOT_APPLICABLE):
         run.record(q, {event.choice: True})
@@ -531,7 +526,7 @@ def _toggle(run: _Run, event: Toggle) -> None:
         return
     choice = q.choice(event.choice)
     if q.kind != "multi" or choice is None:
-        _reprompt(run, q, USE_BUTTONS)
+        _reprompt(run, q, msg(USE_BUTTONS))
         return
     selection: list[str] = run.state["selection"]
     if choice.id in selection:
@@ -551,10 +546,10 @@ def _done(run: _Run, event: Done) -> None:
     if q is None:
         return
     if q.kind != "multi":
-        _reprompt(run, q, USE_BUTTONS)
+        _reprompt(run, q, msg(USE_BUTTONS))
         return
     if not run.state["selection"]:
-        _reprompt(run, q, NOTHING_SELECTED)
+        _reprompt(run, q, msg(NOTHING_SELECTED))
         return
     run.record(q, {"choices": list(run.state["selection"])})
     run.advance()
@@ -568,7 +563,7 @@ def _text(run: _Run, event: Text) -> None:
     if q.kind == "number":
         value = parse_number(text)
         if value is None:
-            _reprompt(run, q, number_hint(q).key, **number_hint(q).params)
+            _reprompt(run, q, number_hint(q))
             return
         _number(run, Number(value))
         return
@@ -576,13 +571,13 @@ def _text(run: _Run, event: Text) -> None:
         _choose(run, Choose(text))
         return
     if q.kind != "text":
-        _reprompt(run, q, USE_BUTTONS)
+        _reprompt(run, q, msg(USE_BUTTONS))
         return
     if not text:
-        _reprompt(run, q, EMPTY_TEXT)
+        _reprompt(run, q, msg(EMPTY_TEXT))
         return
     if len(text) > MAX_TEXT_ANSWER:
-        _reprompt(run, q, TOO_LONG, length=len(text), limit=MAX_TEXT_ANSWER)
+        _reprompt(run, q, msg(TOO_LONG, length=len(text), limit=MAX_TEXT_ANSWER))
         return
     run.record(q, {"text": text})
     run.advance()
@@ -593,10 +588,10 @@ def _voice(run: _Run, event: Voice) -> None:
     if q is None:
         return
     if q.kind != "text":
-        _reprompt(run, q, USE_BUTTONS)
+        _reprompt(run, q, msg(USE_BUTTONS))
         return
     if not q.voice:
-        _reprompt(run, q, NO_VOICE_HERE)
+        _reprompt(run, q, msg(NO_VOICE_HERE))
         return
     run.record(q, {"voice": {"file_id": event.file_id, "duration": int(event.duration)}})
     run.advance()
@@ -607,14 +602,13 @@ def _number(run: _Run, event: Number) -> None:
     if q is None:
         return
     if q.kind != "number":
-        _reprompt(run, q, USE_BUTTONS)
+        _reprompt(run, q, msg(USE_BUTTONS))
         return
     value = event.value
     if (q.minimum is not None and value < q.minimum) or (
         q.maximum is not None and value > q.maximum
     ):
-        hint = number_hint(q)
-        _reprompt(run, q, hint.key, **hint.params)
+        _reprompt(run, q, number_hint(q))
         return
     run.record(q, {"number": int(value) if float(value).is_integer() else value})
     run.advance()
@@ -635,7 +629,7 @@ def _back(run: _Run, event: Back) -> None:
         return
     previous = run.previous()
     if previous is None:
-        _reprompt(run, q, FIRST_QUESTION)
+        _reprompt(run, q, msg(FIRST_QUESTION))
         return
     history = run.state["history"]
     while history and history[-1] != previous:

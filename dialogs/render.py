@@ -14,6 +14,10 @@ from dialogs.i18n import Translator
 from dialogs.model import Question
 from dialogs.texts import N_, msg
 
+SKIPPED = N_("Skipped")
+NA_AUTOMATIC = N_("Not applicable (not a local power)")
+VOICE_NOTE = N_("voice note ({seconds} s)")
+
 
 @dataclass(frozen=True)
 class Button:
@@ -75,8 +79,3 @@ def describe_answer(question: Question, answer: Mapping[str, Any] | None, tr: Tr
     if "number" in answer:
         return tr.value(answer["number"])
     return str(answer.get("text", ""))
-
-
-SKIPPED = N_("Skipped")
-NA_AUTOMATIC = N_("Not applicable (not a local power)")
-VOICE_NOTE = N_("voice note ({seconds} s)")

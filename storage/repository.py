@@ -91,9 +91,6 @@ class Repository:
     async def territories(self) -> Sequence[Territory]:
         return (await self.session.scalars(select(Territory).order_by(Territory.id))).all()
 
-    async def territory(self, territory_id: int) -> Territory | None:
-        return await self.session.get(Territory, territory_id)
-
     async def territory_by_join_code(self, text: str) -> Territory | None:
         code = normalise_join_code(text)
         if code is None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import secrets
 import time
 from collections.abc import Callable
@@ -524,7 +523,3 @@ def make_app(sandbox: Sandbox) -> web.Application:
     app = web.Application(client_max_size=20 * 1024 * 1024)
     app.add_routes(api_routes(sandbox))
     return app
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)

@@ -7,6 +7,7 @@ and every type they reach) as `bot_api_subset.json`; a test keeps it equal to th
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -71,7 +72,8 @@ def subset(full: dict[str, Any], methods: tuple[str, ...] = SERVED_METHODS) -> d
 
 
 def _type_names(declared: list[str]) -> list[str]:
-    return [t.removeprefix("Array of ").removeprefix("Array of ") for t in declared]
+    """The element types: 'Array of Array of InlineKeyboardButton' -> 'InlineKeyboardButton'."""
+    return [re.sub(r"^(Array of )+", "", t) for t in declared]
 
 
 @cache
