@@ -47,7 +47,7 @@ class Conversations:
         answers = [
             NewAnswer(flow_id, o.question, o.answer)
             for o in outputs
-            if isinstance(o, engine.Recorded)
+            if isinstance(o, engine.Recorded) and o.changed
         ]
         await self.repo.save_step(
             participant,

@@ -130,11 +130,12 @@ class Ask:
 
 @dataclass(frozen=True)
 class Recorded:
-    """An answer to keep (answers are append-only: a changed answer is recorded again)."""
+    """An answer was accepted. Only a `changed` one is stored again (answers are append-only)."""
 
     flow: str
     question: str
     answer: dict[str, Any]
+    changed: bool = True
 
 
 @dataclass(frozen=True)
@@ -263,12 +264,11 @@ class _Run:
         self.out.append(Say(msg(key, **params), role))
 
     def record(self, q: Question, answer: dict[str, Any]) -> None:
-        if self.answers.get(q.id) == answer:
-            return
+        changed = self.answers.get(q.id) != answer
         self.answers[q.id] = answer
         if q.id in self.state["skipped"]:
             self.state["skipped"].remove(q.id)
-        self.out.append(Recorded(self.flow.id, q.id, answer))
+        self.out.append(Recorded(self.flow.id, q.id, answer, changed))
 
     def record_automatic_na(self) -> None:
         everything = self.all_answers()

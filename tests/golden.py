@@ -67,7 +67,8 @@ def describe(output: engine.Output, language: str) -> dict[str, Any]:
         answer = output.answer
         if answer and len(answer.get("text", "")) > 200:
             answer = {**answer, "text": f"<{len(answer['text'])} characters>"}
-        return {"recorded": output.question, "answer": answer}
+        described = {"recorded": output.question, "answer": answer}
+        return described if output.changed else {**described, "unchanged": True}
     score = output.score.to_dict() if output.score else None
     return {"finished": output.flow, "score": score}
 

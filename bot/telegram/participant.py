@@ -80,9 +80,14 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
     ) -> None:
         await message.answer(esc(text), reply_markup=keyboard)
 
-    async def show_menu(bot: Bot, chat_id: int, conv: Conversations, who: Participant,
-                        where: Territory, tr: Translator) -> None:  # fmt: skip
-        reply = menu_reply(await conv.blocks(who, where), tr)
+    async def show_menu(bot: Bot, chat_id: int, data: dict[str, Any], *,
+                        who: Participant | None = None, where: Territory | None = None,
+                        tr: Translator | None = None) -> None:  # fmt: skip
+        """The block menu, for the person of this update (or the one who just agreed)."""
+        conv: Conversations = data["conversations"]
+        tr = tr or data["tr"]
+        blocks = await conv.blocks(who or data["participant"], where or data["territory"])
+        reply = menu_reply(blocks, tr)
         await bot.send_message(chat_id, reply.text, reply_markup=reply.keyboard)
 
     # ------------------------------------------------------------ joining
@@ -131,8 +136,7 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
             await repo.join(participant, territory)
             await data["checkpoint"]()
             await say(message, tr(texts.JOINED, territory=territory.name))
-        await show_menu(message.bot, message.chat.id, data["conversations"], participant,
-                        territory, tr)  # fmt: skip
+        await show_menu(message.bot, message.chat.id, data, where=territory)
 
     @router.message(CommandStart(deep_link=True))
     async def start_with_code(message: Message, command: CommandObject, **data: Any) -> None:
@@ -146,8 +150,7 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
         if participant is None or territory is None:
             await say(message, tr(texts.WELCOME))
             return
-        await show_menu(message.bot, message.chat.id, data["conversations"], participant,
-                        territory, tr)  # fmt: skip
+        await show_menu(message.bot, message.chat.id, data)
 
     @router.message(Command("join"))
     async def join_command(message: Message, command: CommandObject, **data: Any) -> None:
@@ -187,8 +190,7 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
         await data["checkpoint"]()
         await message.edit_reply_markup(reply_markup=None)
         await message.answer(esc(tr(texts.JOINED, territory=territory.name)))
-        await show_menu(message.bot, message.chat.id, data["conversations"], participant,
-                        territory, tr)  # fmt: skip
+        await show_menu(message.bot, message.chat.id, data, who=participant, where=territory, tr=tr)
 
     # ------------------------------------------------------------ commands
 
@@ -292,10 +294,9 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
 
     async def show(bot: Bot, chat_id: int, data: dict[str, Any], outputs: list[engine.Output],
                    pressed: Message | None = None) -> None:  # fmt: skip
-        participant, territory, tr = data["participant"], data["territory"], data["tr"]
-        await sender.send(bot, chat_id, render_outputs(outputs, tr), pressed)
+        await sender.send(bot, chat_id, render_outputs(outputs, data["tr"]), pressed)
         if any(isinstance(o, engine.Finished) for o in outputs):
-            await show_menu(bot, chat_id, data["conversations"], participant, territory, tr)
+            await show_menu(bot, chat_id, data)
 
     async def run(bot: Bot, chat_id: int, data: dict[str, Any], flow_id: str,
                   event: engine.Input) -> None:  # fmt: skip
@@ -321,9 +322,31 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
             else:
                 await pressed.edit_reply_markup(reply_markup=None)
 
-    def label_of(pressed: Message, data: str | None) -> str | None:
-        rows = pressed.reply_markup.inline_keyboard if pressed.reply_markup else []
-        return next((b.text for row in rows for b in row if b.callback_data == data), None)
+    async def press(query: CallbackQuery, data: dict[str, Any], flow_id: str, question_id: str,
+                    event: engine.Input) -> None:  # fmt: skip
+        """A question's button: step the engine, then update the pressed message (edited in
+        place after a toggle; else closed, with the answer the engine accepted) and reply."""
+        pressed = await ready(query, data, flow_id)
+        if pressed is None:
+            return
+        tr: Translator = data["tr"]
+        outputs = await step(data, flow_id, event)
+        accepted = next(
+            (
+                o.answer
+                for o in outputs
+                if isinstance(o, engine.Recorded) and o.question == question_id
+            ),
+            None,
+        )
+        await query.answer(tr(texts.SAVED) if accepted is not None else None)
+        if any(isinstance(o, engine.Ask) and o.refresh for o in outputs):
+            await show(query.bot, pressed.chat.id, data, outputs, pressed)
+            return
+        question = flows[flow_id].question(question_id)
+        label = describe_answer(question, accepted, tr) if accepted and question else None
+        await close_pressed(pressed, label)
+        await show(query.bot, pressed.chat.id, data, outputs)
 
     @router.callback_query(MenuCb.filter())
     async def open_block(query: CallbackQuery, callback_data: MenuCb, **data: Any) -> None:
@@ -335,58 +358,27 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
 
     @router.callback_query(AnswerCb.filter())
     async def answer(query: CallbackQuery, callback_data: AnswerCb, **data: Any) -> None:
-        pressed = await ready(query, data, callback_data.flow)
-        if pressed is None:
-            return
         event = engine.Choose(callback_data.choice, callback_data.question)
-        outputs = await step(data, callback_data.flow, event)
-        recorded = any(
-            isinstance(o, engine.Recorded) and o.question == callback_data.question for o in outputs
-        )
-        await query.answer(data["tr"](texts.SAVED) if recorded else None)
-        await close_pressed(pressed, label_of(pressed, query.data) if recorded else None)
-        await show(query.bot, pressed.chat.id, data, outputs)
+        await press(query, data, callback_data.flow, callback_data.question, event)
 
     @router.callback_query(ToggleCb.filter())
     async def toggle(query: CallbackQuery, callback_data: ToggleCb, **data: Any) -> None:
-        pressed = await ready(query, data, callback_data.flow)
-        if pressed is None:
-            return
         event = engine.Toggle(callback_data.choice, callback_data.question)
-        outputs = await step(data, callback_data.flow, event)
-        await query.answer()
-        if not any(isinstance(o, engine.Ask) and o.refresh for o in outputs):
-            await close_pressed(pressed, None)
-        await show(query.bot, pressed.chat.id, data, outputs, pressed)
+        await press(query, data, callback_data.flow, callback_data.question, event)
 
     @router.callback_query(NavCb.filter())
     async def navigate(query: CallbackQuery, callback_data: NavCb, **data: Any) -> None:
-        pressed = await ready(query, data, callback_data.flow)
-        if pressed is None:
-            return
-        events: dict[str, engine.Input] = {
-            "done": engine.Done(callback_data.question),
-            "back": engine.Back(callback_data.question),
-            "skip": engine.Skip(callback_data.question),
+        actions: dict[str, type[engine.Done | engine.Back | engine.Skip]] = {
+            "done": engine.Done,
+            "back": engine.Back,
+            "skip": engine.Skip,
         }
-        event = events.get(callback_data.action)
-        if event is None:
+        action = actions.get(callback_data.action)
+        if action is None:
             await query.answer(data["tr"](texts.BUTTON_GONE))
             return
-        outputs = await step(data, callback_data.flow, event)
-        await query.answer()
-        if callback_data.action == "done" and any(
-            isinstance(o, engine.Recorded) and o.question == callback_data.question for o in outputs
-        ):
-            tr: Translator = data["tr"]
-            flow = flows[callback_data.flow]
-            question = flow.question(callback_data.question)
-            chosen = next(o.answer for o in outputs if isinstance(o, engine.Recorded))
-            label = describe_answer(question, chosen, tr) if question else None
-            await close_pressed(pressed, label)
-        else:
-            await close_pressed(pressed, None)
-        await show(query.bot, pressed.chat.id, data, outputs)
+        event = action(callback_data.question)
+        await press(query, data, callback_data.flow, callback_data.question, event)
 
     @router.callback_query()
     async def stale_or_forged(query: CallbackQuery, tr: Translator) -> None:
@@ -401,7 +393,7 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
         flow_id = await conv.current_flow(participant, territory)
         if flow_id is None:
             await say(message, tr(texts.NO_BLOCK_OPEN))
-            await show_menu(message.bot, message.chat.id, conv, participant, territory, tr)
+            await show_menu(message.bot, message.chat.id, data)
             return
         await run(message.bot, message.chat.id, data, flow_id, event)
 

@@ -378,3 +378,16 @@ async def test_language_from_telegram_then_chosen_and_remembered(
     await running_bot.start()
     menu = await say(user, "/menu")
     assert menu.text == "Elige un bloque. ✅ = terminado."
+
+
+async def test_pressing_the_answer_already_chosen_marks_it_once(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(617, "Back", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Communication")
+    await tap(user, "1 · Emerging")
+    again = await tap(user, "◀ Back")
+    assert "✓ 1 · Emerging" in labels(again)
+    await tap(user, "✓ 1 · Emerging")
+    assert again.text.endswith("\n\n✓ 1 · Emerging") and again.buttons == []
