@@ -31,8 +31,16 @@ from dialogs.texts import N_
 
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 FLOW_KEYS = {
-    "id", "order", "title", "short_title", "intro", "example", "closing", "questions", "scored"
-}  # fmt: skip
+    "id",
+    "order",
+    "title",
+    "short_title",
+    "intro",
+    "example",
+    "closing",
+    "questions",
+    "scored",
+}
 COMMON_KEYS = {"id", "type", "text", "when", "na_when", "dont_know", "not_applicable"}
 KIND_KEYS = {
     "scale": {"levels", "subscore"},

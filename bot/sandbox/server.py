@@ -393,8 +393,13 @@ class SandboxUser:
 
     async def send_voice(self, data: bytes, duration: int) -> str:
         file_id = self.sandbox.add_file(data, "voice")
-        voice = {"file_id": file_id, "file_unique_id": file_id, "duration": duration,
-                 "mime_type": "audio/ogg", "file_size": len(data)}  # fmt: skip
+        voice = {
+            "file_id": file_id,
+            "file_unique_id": file_id,
+            "duration": duration,
+            "mime_type": "audio/ogg",
+            "file_size": len(data),
+        }
         await self.send(voice=voice)
         return file_id
 
@@ -403,8 +408,13 @@ class SandboxUser:
         message.update(message_id=message_id, edit_date=int(time.time()))
         return await self.sandbox.push("edited_message", message)
 
-    async def press(self, label: str | None = None, *, data: str | None = None,
-                    message: BotMessage | None = None) -> str:  # fmt: skip
+    async def press(
+        self,
+        label: str | None = None,
+        *,
+        data: str | None = None,
+        message: BotMessage | None = None,
+    ) -> str:
         """Press a button (by label or callback data) on a message (by default the newest
         message that has it)."""
         candidates = [message] if message else list(reversed(self.messages))

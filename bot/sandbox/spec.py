@@ -91,10 +91,12 @@ class Checker:
         if method not in self.spec["methods"]:
             raise ApiError(404, "Not Found")
         parsed = self.fields(
-            self.spec["methods"][method], params, method,
+            self.spec["methods"][method],
+            params,
+            method,
             unknown="unknown parameter '{name}' for " + method,
             missing="parameter '{name}' is required for " + method,
-        )  # fmt: skip
+        )
         self.limits(method, parsed)
         return parsed
 
@@ -187,10 +189,12 @@ class Checker:
         if "subtypes" in spec:
             return self.value(spec["subtypes"], value, where)
         out = self.fields(
-            spec, value, where,
+            spec,
+            value,
+            where,
             unknown="unknown field '{name}' in " + f"{where} ({kind})",
             missing="field '{name}' is required in " + f"{where} ({kind})",
-        )  # fmt: skip
+        )
         if kind == "InlineKeyboardButton" and "callback_data" in out:
             size = len(out["callback_data"].encode())
             if not 1 <= size <= CALLBACK_DATA_LIMIT:

@@ -64,8 +64,9 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
-def create_dispatcher(sessions: async_sessionmaker[AsyncSession],
-                      guard: JoinGuard | None = None) -> Dispatcher:  # fmt: skip
+def create_dispatcher(
+    sessions: async_sessionmaker[AsyncSession], guard: JoinGuard | None = None
+) -> Dispatcher:
     flows = load_flows()
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(OnePerPerson())
@@ -104,8 +105,9 @@ async def register_commands(bot: Bot) -> None:
     scope = BotCommandScopeAllPrivateChats()
     for language in available_languages():
         tr = translator(language)
-        commands = [BotCommand(command=name, description=tr(text))
-                    for name, text in texts.COMMANDS.items()]  # fmt: skip
+        commands = [
+            BotCommand(command=name, description=tr(text)) for name, text in texts.COMMANDS.items()
+        ]
         code = None if language == SOURCE_LANGUAGE else language
         await bot.set_my_commands(commands, scope=scope, language_code=code)
 
@@ -131,8 +133,12 @@ async def run_polling(settings: Settings, *, polling_timeout: int = 30) -> None:
 class PollingBot:
     """The bot polling in this process, started and stopped like a process would be."""
 
-    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                 guard: JoinGuard | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        guard: JoinGuard | None = None,
+    ) -> None:
         self.bot = create_bot(settings)
         self.dispatcher = create_dispatcher(sessions, guard)
         self.task: asyncio.Task[None] | None = None

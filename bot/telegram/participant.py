@@ -80,9 +80,15 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
     ) -> None:
         await message.answer(esc(text), reply_markup=keyboard)
 
-    async def show_menu(bot: Bot, chat_id: int, data: dict[str, Any], *,
-                        who: Participant | None = None, where: Territory | None = None,
-                        tr: Translator | None = None) -> None:  # fmt: skip
+    async def show_menu(
+        bot: Bot,
+        chat_id: int,
+        data: dict[str, Any],
+        *,
+        who: Participant | None = None,
+        where: Territory | None = None,
+        tr: Translator | None = None,
+    ) -> None:
         """The block menu, for the person of this update (or the one who just agreed)."""
         conv: Conversations = data["conversations"]
         tr = tr or data["tr"]
@@ -233,8 +239,13 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
         if participant is None:
             await say(message, tr(texts.MYDATA_NOTHING))
             return
-        lines = [tr(texts.MYDATA_NAME, name=participant.display_name or "-",
-                    language=language_name(participant.language or tr.language))]  # fmt: skip
+        lines = [
+            tr(
+                texts.MYDATA_NAME,
+                name=participant.display_name or "-",
+                language=language_name(participant.language or tr.language),
+            )
+        ]
         if territory is not None:
             lines.insert(0, tr(texts.MYDATA_HEADER, territory=territory.name))
             answers = await data["repo"].current_answers(participant, territory)
@@ -292,14 +303,20 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
         await data["checkpoint"]()  # the answer is safe before anything is sent
         return outputs
 
-    async def show(bot: Bot, chat_id: int, data: dict[str, Any], outputs: list[engine.Output],
-                   pressed: Message | None = None) -> None:  # fmt: skip
+    async def show(
+        bot: Bot,
+        chat_id: int,
+        data: dict[str, Any],
+        outputs: list[engine.Output],
+        pressed: Message | None = None,
+    ) -> None:
         await sender.send(bot, chat_id, render_outputs(outputs, data["tr"]), pressed)
         if any(isinstance(o, engine.Finished) for o in outputs):
             await show_menu(bot, chat_id, data)
 
-    async def run(bot: Bot, chat_id: int, data: dict[str, Any], flow_id: str,
-                  event: engine.Input) -> None:  # fmt: skip
+    async def run(
+        bot: Bot, chat_id: int, data: dict[str, Any], flow_id: str, event: engine.Input
+    ) -> None:
         await show(bot, chat_id, data, await step(data, flow_id, event))
 
     async def ready(query: CallbackQuery, data: dict[str, Any], flow_id: str) -> Message | None:
@@ -322,8 +339,13 @@ def build_router(sender: Sender, guard: JoinGuard | None = None) -> Router:
             else:
                 await pressed.edit_reply_markup(reply_markup=None)
 
-    async def press(query: CallbackQuery, data: dict[str, Any], flow_id: str, question_id: str,
-                    event: engine.Input) -> None:  # fmt: skip
+    async def press(
+        query: CallbackQuery,
+        data: dict[str, Any],
+        flow_id: str,
+        question_id: str,
+        event: engine.Input,
+    ) -> None:
         """A question's button: step the engine, then update the pressed message (edited in
         place after a toggle; else closed, with the answer the engine accepted) and reply."""
         pressed = await ready(query, data, flow_id)

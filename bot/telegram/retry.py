@@ -39,14 +39,19 @@ class RetryTransient(BaseRequestMiddleware):
             except TelegramRetryAfter as exc:
                 if attempt == self.attempts or exc.retry_after > self.longest_wait:
                     raise
-                log.warning("%s: flood control, retrying in %s s", method.__api_method__,
-                            exc.retry_after)  # fmt: skip
+                log.warning(
+                    "%s: flood control, retrying in %s s", method.__api_method__, exc.retry_after
+                )
                 await asyncio.sleep(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
                 if attempt == self.attempts:
                     raise
                 wait = self.backoff * 2 ** (attempt - 1)
-                log.warning("%s failed (%s), retrying in %s s", method.__api_method__,
-                            type(exc).__name__, wait)  # fmt: skip
+                log.warning(
+                    "%s failed (%s), retrying in %s s",
+                    method.__api_method__,
+                    type(exc).__name__,
+                    wait,
+                )
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
