@@ -26,6 +26,19 @@ def catalog(language: str) -> Catalog:
         return read_po(handle, locale=language)
 
 
+def entries(language: str) -> list[tuple[list[str], list[str], bool]]:
+    """Each message of a catalog as (ids, translated forms, fuzzy); plurals have several."""
+    return [
+        (
+            list(m.id) if isinstance(m.id, tuple | list) else [m.id],
+            list(m.string) if isinstance(m.string, tuple | list) else [m.string],
+            m.fuzzy,
+        )
+        for m in catalog(language)
+        if m.id
+    ]
+
+
 def placeholders(text: str) -> set[str]:
     return set(BRACES.findall(text)) | set(PERCENT.findall(text))
 
@@ -36,28 +49,18 @@ def test_spanish_and_french_are_there() -> None:
 
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_every_message_is_translated_and_not_fuzzy(language: str) -> None:
-    missing = []
-    for message in catalog(language):
-        if not message.id:
-            continue
-        forms = message.string if isinstance(message.string, tuple | list) else [message.string]
-        if message.fuzzy or not all(forms):
-            missing.append(message.id)
+    missing = [ids[0] for ids, forms, fuzzy in entries(language) if fuzzy or not all(forms)]
     assert missing == []
 
 
 @pytest.mark.parametrize("language", TRANSLATED)
 def test_placeholders_match(language: str) -> None:
-    wrong = []
-    for message in catalog(language):
-        if not message.id:
-            continue
-        ids = message.id if isinstance(message.id, tuple | list) else [message.id]
-        forms = message.string if isinstance(message.string, tuple | list) else [message.string]
-        expected = placeholders(ids[-1]) | placeholders(ids[0])
-        for form in forms:
-            if placeholders(form) != expected:
-                wrong.append((ids[0], form))
+    wrong = [
+        (ids[0], form)
+        for ids, forms, _ in entries(language)
+        for form in forms
+        if placeholders(form) != placeholders(ids[0]) | placeholders(ids[-1])
+    ]
     assert wrong == []
 
 
