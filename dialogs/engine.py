@@ -480,6 +480,23 @@ def _pause(run: _Run, _: Input) -> None:
     run.say(PAUSED)
 
 
+def _repeated(run: _Run, named: str | None, answer: dict[str, Any] | None) -> bool:
+    """A press on a question the person has already moved past, asking for what is already
+    there (a double tap): acknowledged, and nothing else happens. `answer` None means Skip,
+    which repeats when the question is skipped or answered already."""
+    if named is None or (named == run.state["current"] and run.state["status"] == "active"):
+        return False
+    q = run.flow.question(named)
+    if q is None:
+        return False
+    if answer is None:
+        return named in run.state["skipped"] or run.answered(q)
+    if run.answers.get(named) != answer:
+        return False
+    run.out.append(Recorded(run.flow.id, named, answer, changed=False))
+    return True
+
+
 def _question_for(run: _Run, named: str | None) -> Question | None:
     """The current question, if the input is meant for it; otherwise say so and re-show it."""
     q = run.current()
@@ -505,6 +522,9 @@ def _reprompt(run: _Run, q: Question, problem: Msg) -> None:
 
 
 def _choose(run: _Run, event: Choose) -> None:
+    pressed = {event.choice: True} if event.choice in (DONT_KNOW, NOT_APPLICABLE) else None
+    if _repeated(run, event.question, pressed or {"choice": event.choice}):
+        return
     q = _question_for(run, event.question)
     if q is None:
         return
@@ -542,6 +562,9 @@ def _toggle(run: _Run, event: Toggle) -> None:
 
 
 def _done(run: _Run, event: Done) -> None:
+    named = run.answers.get(event.question or "") or {}
+    if "choices" in named and _repeated(run, event.question, named):
+        return
     q = _question_for(run, event.question)
     if q is None:
         return
@@ -615,6 +638,8 @@ def _number(run: _Run, event: Number) -> None:
 
 
 def _skip(run: _Run, event: Skip) -> None:
+    if _repeated(run, event.question, None):
+        return
     q = _question_for(run, event.question)
     if q is None:
         return
