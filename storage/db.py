@@ -1,16 +1,23 @@
-"""The database: URL from the environment, async engine and sessions, schema upgrades."""
+"""The database: URL from the environment, async engine and sessions, short transactions that
+never wait on SQLite's lock or on the pool, retries of what may pass, schema upgrades."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+import random
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,6 +28,20 @@ from sqlalchemy.ext.asyncio import (
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///sse-facilitator.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+POOL_SIZE = 10
+"""PostgreSQL connections kept open; as many transactions may run at once in one process."""
+TRANSIENT_SQLSTATES = frozenset(
+    {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"}
+)
+"""PostgreSQL errors that pass: serialization failure, deadlock, lock not available, server
+shutting down or restarting, lost connection."""
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class TransientError(Exception):
+    """A failure that may not happen again if the same work is done again (e.g. a conflict)."""
 
 
 def database_url() -> str:
@@ -29,6 +50,15 @@ def database_url() -> str:
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def open_sqlite_file(url: str) -> None:
+    """Open (creating it if needed) and close an SQLite database file: raises `sqlite3.Error`
+    when it cannot be used. Blocking; cheap. (Checked before the async driver is involved,
+    whose failed connections leave a thread behind.)"""
+    database = make_url(url).database
+    if database and database != ":memory:":
+        sqlite3.connect(database).close()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -41,14 +71,82 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str | None = None) -> AsyncEngine:
     url = url or database_url()
-    engine = create_async_engine(url, pool_pre_ping=not is_sqlite(url))
     if is_sqlite(url):
+        engine = create_async_engine(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return engine
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def is_transient(error: BaseException) -> bool:
+    """True when doing the same work again may succeed: SQLite busy, a lost or restarting
+    PostgreSQL connection, a serialization failure, a deadlock, an optimistic-lock conflict."""
+    if isinstance(error, TransientError | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated or isinstance(error, exc.OperationalError):
+            return True
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return code in TRANSIENT_SQLSTATES
+    return isinstance(error, ConnectionError)
+
+
+class Database:
+    """The engine, and short transactions that never wait where waiting could fail.
+
+    On SQLite one transaction runs at a time in this process: SQLite has a single writer, and
+    waiting here, in order, instead of in SQLite's busy handler means its timeout is never
+    reached. On PostgreSQL at most `POOL_SIZE` transactions run at once, so none waits on (or
+    times out in) the connection pool. Nothing may call the network inside a transaction.
+    """
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or database_url()
+        self.engine = create_engine(self.url)
+        self.sessions = session_factory(self.engine)
+        self.is_sqlite = is_sqlite(self.url)
+        self._gate: asyncio.Lock | asyncio.Semaphore = (
+            asyncio.Lock() if self.is_sqlite else asyncio.Semaphore(POOL_SIZE)
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction: committed when the block ends, rolled back on error."""
+        async with self._gate, self.sessions() as session, session.begin():
+            yield session
+
+    async def run(
+        self,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        attempts: int = 6,
+        first_wait: float = 0.05,
+    ) -> T:
+        """`work` in a transaction, done again (from the start) after a transient failure."""
+        for attempt in range(1, attempts + 1):
+            try:
+                async with self.transaction() as session:
+                    return await work(session)
+            except Exception as error:
+                if attempt == attempts or not is_transient(error):
+                    raise
+                wait = first_wait * 2**attempt * random.uniform(0.5, 1.0)
+                log.warning(
+                    "database work failed (%s), attempt %d of %d; again in %.2f s",
+                    type(error).__name__,
+                    attempt,
+                    attempts,
+                    wait,
+                )
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
 
 
 def alembic_config(url: str | None = None) -> Config:
@@ -76,4 +174,7 @@ async def schema_is_current(engine: AsyncEngine) -> bool:
 
 def safe_url(url: str) -> str:
     """The URL with any password hidden, for messages and logs."""
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "(a DATABASE_URL that is not a database URL)"

@@ -1,14 +1,16 @@
-"""The tables: territories, participants, memberships, conversations, answers, processed updates."""
+"""The tables: territories, participants, memberships, conversations, answers, and the
+bookkeeping that keeps updates and join codes safe (inbox, processed updates, join attempts)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -87,6 +89,8 @@ class Participant(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Set when the channel refuses to deliver to the person (they blocked the bot)."""
 
 
 class Membership(Base):
@@ -160,6 +164,42 @@ class Answer(Base):
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class AnonymousAnswer(Base):
+    """A button answer kept in a territory's figures after its author asked to be forgotten.
+
+    Nothing links one to another: no person, no conversation, no revision, only the day, and
+    a random id (so neither ids nor their order group the answers of one person).
+    """
+
+    __tablename__ = "anonymous_answers"
+    __table_args__ = (
+        Index(
+            "ix_anonymous_answers_territory_flow_question", "territory_id", "flow_id", "question_id"
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id", ondelete="CASCADE"))
+    flow_id: Mapped[str] = mapped_column(String(32))
+    question_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    answered_on: Mapped[date] = mapped_column(Date)
+
+
+class InboxUpdate(Base):
+    """An update received from the channel and not yet handled: written before the channel is
+    told it was received, deleted in the transaction that handles it."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("channel", "update_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class ProcessedUpdate(Base):
     """Updates already handled, so a redelivered one changes nothing."""
 
@@ -169,4 +209,18 @@ class ProcessedUpdate(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[int] = mapped_column(BigInteger)
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class JoinAttempt(Base):
+    """A wrong join code, counted to slow down guessing; kept only as long as it counts.
+
+    `who` is a one-way key of the person's channel id (never the id itself): this is stored
+    before anyone agrees to anything.
+    """
+
+    __tablename__ = "join_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    who: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

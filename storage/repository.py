@@ -5,22 +5,26 @@ The caller owns the transaction (commit or rollback); methods only flush.
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Insert, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
+from storage.db import TransientError
 from storage.models import (
     ROLES,
+    AnonymousAnswer,
     Answer,
     Conversation,
+    InboxUpdate,
+    JoinAttempt,
     Membership,
     Participant,
     ProcessedUpdate,
@@ -33,7 +37,7 @@ JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 8
 
 
-class ConversationConflict(Exception):
+class ConversationConflict(TransientError):
     """The conversation was changed by someone else since it was read (optimistic locking)."""
 
 
@@ -57,9 +61,48 @@ class NewAnswer:
     value: dict[str, Any] | None
 
 
+@dataclass(frozen=True)
+class StoredConversation:
+    """A conversation as read for one step (plain values: no ORM identity to go stale)."""
+
+    id: int
+    flow_id: str
+    state: dict[str, Any]
+    version: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Person:
+    """A participant with their current territory and role there (None before they join)."""
+
+    participant: Participant
+    territory: Territory | None
+    role: str | None
+
+
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One stored answer, for a person's own copy of their data."""
+
+    territory: str
+    flow_id: str
+    question_id: str
+    revision: int
+    value: dict[str, Any] | None
+    answered_at: datetime
+
+
 class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    def _insert_ignoring_conflicts(
+        self, table: type[Any], rows: list[dict[str, Any]], keys: list[str]
+    ) -> Insert:
+        dialect = self.session.get_bind().dialect.name
+        make = pg_insert if dialect == "postgresql" else sqlite_insert
+        return make(table).values(rows).on_conflict_do_nothing(index_elements=keys)
 
     # ------------------------------------------------------------ territories
 
@@ -106,6 +149,24 @@ class Repository:
             )
         )
 
+    async def person(self, channel: str, external_id: str) -> Person | None:
+        """The participant with their current territory (joined last), in one query."""
+        row = (
+            await self.session.execute(
+                select(Participant, Membership)
+                .outerjoin(Membership, Membership.participant_id == Participant.id)
+                .where(Participant.channel == channel, Participant.external_id == external_id)
+                .order_by(Membership.joined_at.desc(), Membership.id.desc())
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        participant, membership = row
+        if membership is None:
+            return Person(participant, None, None)
+        return Person(participant, membership.territory, membership.role)
+
     async def ensure_participant(self, channel: str, external_id: str) -> Participant:
         """The participant for a channel's user id, created with nothing else stored."""
         found = await self.participant(channel, external_id)
@@ -128,20 +189,58 @@ class Repository:
         participant.language = language
         await self.session.flush()
 
+    async def set_reachable(self, channel: str, external_id: str, reachable: bool) -> None:
+        """Record that the channel delivers to the person again, or refuses to (blocked)."""
+        await self.session.execute(
+            update(Participant)
+            .where(Participant.channel == channel, Participant.external_id == external_id)
+            .values(unreachable_at=None if reachable else utcnow())
+        )
+
     async def forget_participant(self, participant: Participant) -> None:
-        """Delete a person's data. Written and spoken answers go; choices stay in the
-        territory's figures, with no link to the person (see README, Data)."""
+        """Delete a person and everything linked to them (see README, Data).
+
+        Their latest button answers stay in the territory's figures as anonymous answers that
+        nothing links to one another: no person, conversation or revision, only the day, a
+        random id, and a random order.
+        """
         history = (
             await self.session.scalars(
-                select(Answer).where(Answer.participant_id == participant.id)
+                select(Answer)
+                .where(Answer.participant_id == participant.id)
+                .order_by(Answer.revision)
             )
         ).all()
+        latest: dict[tuple[int | None, int, str], Answer] = {}
         for answer in history:
-            if answer.value and ("text" in answer.value or "voice" in answer.value):
-                await self.session.delete(answer)
-        await self.session.flush()
+            latest[(answer.conversation_id, answer.territory_id, answer.question_id)] = answer
+        kept = [
+            AnonymousAnswer(
+                id=secrets.token_hex(16),
+                territory_id=a.territory_id,
+                flow_id=a.flow_id,
+                question_id=a.question_id,
+                value=a.value,
+                answered_on=a.answered_at.date(),
+            )
+            for a in latest.values()
+            if a.value is not None and "text" not in a.value and "voice" not in a.value
+        ]
+        random.SystemRandom().shuffle(kept)
+        await self.session.execute(delete(Answer).where(Answer.participant_id == participant.id))
         await self.session.delete(participant)
         await self.session.flush()
+        self.session.add_all(kept)
+        await self.session.flush()
+
+    async def anonymous_answers(self, territory: Territory) -> Sequence[AnonymousAnswer]:
+        return (
+            await self.session.scalars(
+                select(AnonymousAnswer)
+                .where(AnonymousAnswer.territory_id == territory.id)
+                .order_by(AnonymousAnswer.flow_id, AnonymousAnswer.question_id)
+            )
+        ).all()
 
     async def join(
         self, participant: Participant, territory: Territory, role: str = "participant"
@@ -173,6 +272,36 @@ class Repository:
             )
         ).all()
 
+    # ------------------------------------------------------------ join codes
+
+    async def record_join_failure(self, who: str) -> None:
+        self.session.add(JoinAttempt(who=who, failed_at=utcnow()))
+        await self.session.flush()
+
+    async def join_failures(self, who: str, since: datetime) -> list[datetime]:
+        """When this person typed a wrong code since `since`, oldest first."""
+        return list(
+            (
+                await self.session.scalars(
+                    select(JoinAttempt.failed_at)
+                    .where(JoinAttempt.who == who, JoinAttempt.failed_at >= since)
+                    .order_by(JoinAttempt.failed_at)
+                )
+            ).all()
+        )
+
+    async def join_failures_overall(self, since: datetime) -> list[datetime]:
+        """When anyone typed a wrong code since `since`, oldest first."""
+        return list(
+            (
+                await self.session.scalars(
+                    select(JoinAttempt.failed_at)
+                    .where(JoinAttempt.failed_at >= since)
+                    .order_by(JoinAttempt.failed_at)
+                )
+            ).all()
+        )
+
     # ------------------------------------------------------------ conversations
 
     async def conversation(
@@ -188,15 +317,21 @@ class Repository:
 
     async def conversations(
         self, participant: Participant, territory: Territory
-    ) -> Sequence[Conversation]:
-        return (
-            await self.session.scalars(
-                select(Conversation).where(
-                    Conversation.participant_id == participant.id,
-                    Conversation.territory_id == territory.id,
-                )
+    ) -> list[StoredConversation]:
+        """A person's conversations in a territory, as they are now in the database."""
+        rows = await self.session.execute(
+            select(
+                Conversation.id,
+                Conversation.flow_id,
+                Conversation.state,
+                Conversation.version,
+                Conversation.updated_at,
+            ).where(
+                Conversation.participant_id == participant.id,
+                Conversation.territory_id == territory.id,
             )
-        ).all()
+        )
+        return [StoredConversation(*row) for row in rows]
 
     async def save_step(
         self,
@@ -207,62 +342,89 @@ class Repository:
         answers: Iterable[NewAnswer] = (),
         *,
         expected_version: int | None = None,
-    ) -> Conversation:
-        """Store a conversation's new engine state and append its new answers, together.
+    ) -> int:
+        """Store a conversation's new engine state and append its new answers, together;
+        return the conversation's id.
 
-        With `expected_version`, raises `ConversationConflict` when the stored conversation
-        has moved on since it was read.
+        With `expected_version` (0: there is no conversation yet), raises
+        `ConversationConflict` when the stored conversation has moved on since it was read.
         """
         now = utcnow()
-        conversation = await self.conversation(participant, territory, flow_id)
-        if conversation is None:
-            if expected_version not in (None, 0):
-                raise ConversationConflict(flow_id)
-            conversation = Conversation(
-                participant_id=participant.id,
-                territory_id=territory.id,
-                flow_id=flow_id,
-                state=state,
-                started_at=now,
-            )
-            self.session.add(conversation)
-        elif expected_version is not None and conversation.version != expected_version:
-            raise ConversationConflict(flow_id)
-        conversation.state = state
-        conversation.updated_at = now
         finished = state.get("status") == "finished"
-        conversation.finished_at = (conversation.finished_at or now) if finished else None
-        try:
-            await self.session.flush()
-        except StaleDataError as exc:
-            raise ConversationConflict(flow_id) from exc
+        where = (
+            Conversation.participant_id == participant.id,
+            Conversation.territory_id == territory.id,
+            Conversation.flow_id == flow_id,
+        )
+        conversation_id: int | None = None
+        if expected_version != 0:
+            condition = (
+                where
+                if expected_version is None
+                else (*where, Conversation.version == expected_version)
+            )
+            conversation_id = await self.session.scalar(
+                update(Conversation)
+                .where(*condition)
+                .values(
+                    state=state,
+                    version=Conversation.version + 1,
+                    updated_at=now,
+                    finished_at=func.coalesce(Conversation.finished_at, now) if finished else None,
+                )
+                .returning(Conversation.id)
+                .execution_options(synchronize_session=False)
+            )
+            if conversation_id is None and expected_version is not None:
+                raise ConversationConflict(flow_id)
+        if conversation_id is None:
+            exists = await self.session.scalar(select(Conversation.id).where(*where))
+            if exists is not None:
+                raise ConversationConflict(flow_id)
+            conversation_id = await self.session.scalar(
+                insert(Conversation)
+                .values(
+                    participant_id=participant.id,
+                    territory_id=territory.id,
+                    flow_id=flow_id,
+                    state=state,
+                    version=1,
+                    started_at=now,
+                    updated_at=now,
+                    finished_at=now if finished else None,
+                )
+                .returning(Conversation.id)
+            )
+        assert conversation_id is not None
         for answer in answers:
-            await self._append_answer(conversation, participant, territory, answer, now)
-        await self.session.flush()
-        return conversation
+            await self._append_answer(conversation_id, participant, territory, answer, now)
+        return conversation_id
 
     async def _append_answer(
         self,
-        conversation: Conversation,
+        conversation_id: int,
         participant: Participant,
         territory: Territory,
         answer: NewAnswer,
         now: datetime,
     ) -> None:
-        last = await self.session.scalar(
-            select(func.max(Answer.revision)).where(
-                Answer.conversation_id == conversation.id,
+        """Insert the answer with the next revision number, in one statement."""
+        next_revision = (
+            select(func.coalesce(func.max(Answer.revision), 0) + 1)
+            .where(
+                Answer.conversation_id == conversation_id,
                 Answer.question_id == answer.question_id,
             )
+            .scalar_subquery()
         )
-        self.session.add(
-            Answer(
-                conversation_id=conversation.id,
+        await self.session.execute(
+            insert(Answer).values(
+                conversation_id=conversation_id,
                 participant_id=participant.id,
                 territory_id=territory.id,
                 flow_id=answer.flow_id,
                 question_id=answer.question_id,
-                revision=(last or 0) + 1,
+                revision=next_revision,
                 value=answer.value,
                 answered_at=now,
             )
@@ -278,6 +440,23 @@ class Repository:
                 .order_by(Answer.flow_id, Answer.question_id, Answer.revision)
             )
         ).all()
+
+    async def everything_answered(self, participant: Participant) -> list[AnswerRecord]:
+        """Every answer the person gave, in every territory, with every revision."""
+        rows = await self.session.execute(
+            select(
+                Territory.name,
+                Answer.flow_id,
+                Answer.question_id,
+                Answer.revision,
+                Answer.value,
+                Answer.answered_at,
+            )
+            .join(Territory, Territory.id == Answer.territory_id)
+            .where(Answer.participant_id == participant.id)
+            .order_by(Territory.name, Answer.territory_id, Answer.answered_at, Answer.id)
+        )
+        return [AnswerRecord(*row) for row in rows]
 
     async def current_answers(
         self, participant: Participant, territory: Territory
@@ -309,15 +488,52 @@ class Repository:
 
     # ------------------------------------------------------------ updates
 
-    async def claim_update(self, channel: str, update_id: int) -> bool:
-        """Record an update as processed; False if it already was (a redelivery)."""
-        values = {"channel": channel, "update_id": update_id, "processed_at": utcnow()}
-        dialect = self.session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        statement = (
-            insert(ProcessedUpdate)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+    async def receive_updates(
+        self, channel: str, updates: Sequence[tuple[int, dict[str, Any]]]
+    ) -> None:
+        """Keep received updates until they are handled (a redelivered one is kept once)."""
+        if not updates:
+            return
+        now = utcnow()
+        rows = [
+            {"channel": channel, "update_id": update_id, "payload": payload, "received_at": now}
+            for update_id, payload in updates
+        ]
+        await self.session.execute(
+            self._insert_ignoring_conflicts(InboxUpdate, rows, ["channel", "update_id"])
         )
-        result = await self.session.execute(statement)
+
+    async def pending_updates(self, channel: str) -> list[dict[str, Any]]:
+        """Received and not yet handled, oldest first (after a crash, these are handled first)."""
+        return list(
+            (
+                await self.session.scalars(
+                    select(InboxUpdate.payload)
+                    .where(InboxUpdate.channel == channel)
+                    .order_by(InboxUpdate.update_id)
+                )
+            ).all()
+        )
+
+    async def claim_update(self, channel: str, update_id: int) -> bool:
+        """Record an update as processed and take it out of the inbox; False if it already was
+        processed (a redelivery)."""
+        row = {"channel": channel, "update_id": update_id, "processed_at": utcnow()}
+        result = await self.session.execute(
+            self._insert_ignoring_conflicts(ProcessedUpdate, [row], ["channel", "update_id"])
+        )
+        await self.session.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.channel == channel, InboxUpdate.update_id == update_id
+            )
+        )
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def prune(self, processed_before: datetime, attempts_before: datetime) -> None:
+        """Forget processed update ids and wrong join codes once they no longer matter."""
+        await self.session.execute(
+            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < processed_before)
+        )
+        await self.session.execute(
+            delete(JoinAttempt).where(JoinAttempt.failed_at < attempts_before)
+        )
