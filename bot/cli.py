@@ -176,18 +176,21 @@ def cmd_territory_list(args: argparse.Namespace) -> int:
 
 
 def cmd_run(_: argparse.Namespace) -> int:
-    from bot.telegram.app import run_polling
-
     settings = Settings.from_env()
     if not settings.telegram_bot_token:
         return _fail(
             "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather, then: "
             "TELEGRAM_BOT_TOKEN=... sse-facilitator run (or try: sse-facilitator sandbox)"
         )
+    from bot.telegram.app import BotError, run_polling  # aiogram takes seconds to import
+
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(run_polling(settings))
+    try:
+        asyncio.run(run_polling(settings))
+    except BotError as error:
+        return _fail(str(error), 1)
     return 0
 
 

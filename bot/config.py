@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from storage.db import database_url
 
@@ -30,11 +31,21 @@ class Settings:
             raise ConfigError(
                 "ADMIN_TELEGRAM_IDS must be Telegram user ids separated by commas, e.g. 123,456"
             ) from None
+        api_url = (os.environ.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/")
+        try:
+            parsed = urlsplit(api_url)
+            valid = (
+                parsed.scheme in ("http", "https") and bool(parsed.hostname) and parsed.port != 0
+            )
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ConfigError(
+                "TELEGRAM_API_URL must be an http(s) address, e.g. https://api.telegram.org"
+            )
         return cls(
             telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
-            telegram_api_url=(
-                os.environ.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL
-            ).rstrip("/"),
+            telegram_api_url=api_url,
             database_url=database_url(),
             admin_telegram_ids=ids,
         )

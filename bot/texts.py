@@ -69,8 +69,19 @@ EDITED = N_("I can't read edited messages. Please send your answer again as a ne
 GROUP = N_("Please write to me in a private chat: {link}")
 BUTTON_GONE = N_("This button no longer works.")
 SAVED = N_("Saved ✓")
-MYDATA_HEADER = N_("Your data for {territory}:")
+MYDATA_TITLE = N_("Everything I keep about you:")
 MYDATA_NAME = N_("Name: {name}. Language: {language}.")
+MYDATA_ID = N_("Telegram id: {id}.")
+# Translators: {when} is a date and time, e.g. "28 Nov 2026, 09:12 UTC".
+MYDATA_CONSENT = N_("You agreed on {when}.")
+MYDATA_ROLES = {
+    "participant": N_("{territory}: taking part since {when}."),
+    "facilitator": N_("{territory}: facilitating since {when}."),
+}
+MYDATA_IN_FILES = N_(
+    "Your answers are long, so they are in the two files below: one to read, and one for "
+    "computers (JSON)."
+)
 MYDATA_EMPTY = N_("No answers yet.")
 MYDATA_NOTHING = N_("I keep nothing about you but your Telegram id.")
 FORGET_CONFIRM = N_(
@@ -82,7 +93,7 @@ FORGET_YES = N_("Yes, delete")
 FORGET_NO = N_("No, keep it")
 FORGOTTEN = N_("Your data is deleted. Thank you for taking part.")
 KEPT = N_("Nothing was deleted.")
-ERROR = N_("Sorry, something went wrong. Your answers are saved. Please try again.")
+NOT_SAVED = N_("Sorry, something went wrong and I could not save this. Please try again.")
 
 COMMANDS = {
     "menu": N_("Choose a block"),

@@ -11,7 +11,6 @@ from importlib import resources
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.sandbox.server import BOT_ID, BOT_USERNAME, Sandbox, api_routes
@@ -89,8 +88,8 @@ def page_routes(sandbox: Sandbox, info: dict[str, Any]) -> list[web.RouteDef]:
     ]
 
 
-async def demo_join_code(engine: AsyncEngine) -> str:
-    async with db.session_factory(engine)() as session, session.begin():
+async def demo_join_code(database: db.Database) -> str:
+    async with database.transaction() as session:
         repo = Repository(session)
         found = next((t for t in await repo.territories() if t.name == DEMO_TERRITORY), None)
         if found is None:
@@ -106,20 +105,20 @@ class RunningSandbox:
     join_code: str
     sandbox: Sandbox
     runner: web.AppRunner
-    engine: AsyncEngine
+    database: db.Database
     polling: PollingBot = field(repr=False)
 
     async def stop(self) -> None:
         await self.polling.stop()
         await self.runner.cleanup()
-        await self.engine.dispose()
+        await self.database.dispose()
 
 
 async def start_sandbox(host: str, port: int, database_url: str) -> RunningSandbox:
     if db.is_sqlite(database_url):
         await asyncio.to_thread(db.upgrade, database_url)
-    engine = db.create_engine(database_url)
-    join_code = await demo_join_code(engine)
+    database = db.Database(database_url)
+    join_code = await demo_join_code(database)
     token = f"{BOT_ID}:{secrets.token_urlsafe(24)}"
     sandbox = Sandbox(token)
     url = f"http://{host}:{port}"
@@ -134,11 +133,9 @@ async def start_sandbox(host: str, port: int, database_url: str) -> RunningSandb
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
-    polling = PollingBot(
-        Settings(token, url, database_url, frozenset()), db.session_factory(engine)
-    )
+    polling = PollingBot(Settings(token, url, database_url, frozenset()), database)
     await polling.start()
-    return RunningSandbox(url, join_code, sandbox, runner, engine, polling)
+    return RunningSandbox(url, join_code, sandbox, runner, database, polling)
 
 
 async def serve(host: str, port: int, database_url: str) -> None:

@@ -3,30 +3,43 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import hashlib
 import logging
+import signal
+import sqlite3
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram import methods as telegram_methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramNetworkError, TelegramNotFound, TelegramUnauthorizedError
+from aiogram.methods import GetMe, Response, TelegramMethod
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, ErrorEvent
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot import texts
 from bot.config import Settings
-from bot.telegram.middlewares import OnePerPerson, Person, Transaction
-from bot.telegram.participant import JoinGuard, build_group_router, build_router
-from bot.telegram.render import esc
+from bot.join_guard import JoinGuard
+from bot.telegram import groups, participant
+from bot.telegram.middlewares import OnePerPerson, Person, UnitOfWork
+from bot.telegram.polling import Poller
 from bot.telegram.retry import RetryTransient
 from bot.telegram.sending import Sender
-from dialogs.i18n import SOURCE_LANGUAGE, available_languages, pick_language, translator
+from dialogs.i18n import SOURCE_LANGUAGE, available_languages, translator
 from dialogs.loader import load_flows
 from storage import db
 
 log = logging.getLogger(__name__)
+UPDATE_TYPES = ["message", "edited_message", "callback_query", "my_chat_member"]
+REQUEST_TIMEOUT = 30.0
+"""Seconds to wait for the Bot API; a send that times out is not sent again (it may have
+arrived), see `retry.py`."""
+
+
+class BotError(Exception):
+    """The bot cannot start or go on; the message says why in one line (never the token)."""
 
 
 class RedactToken(logging.Filter):
@@ -53,9 +66,31 @@ def protect_logs(token: str) -> None:
     logging.getLogger().addFilter(redact)
 
 
-def create_bot(settings: Settings) -> Bot:
+_RESPONSE_TYPES: list[type] = []
+
+
+def keep_response_types_alive() -> None:
+    """aiogram reads every answer with a `Response[T]` class; pydantic keeps those generic
+    classes only weakly, so after each garbage collection the next call builds them again
+    (about 3 ms, a quarter of the bot's time under load). Hold one of each, once."""
+    if _RESPONSE_TYPES:
+        return
+    for name in dir(telegram_methods):
+        method = getattr(telegram_methods, name)
+        if (
+            isinstance(method, type)
+            and issubclass(method, TelegramMethod)
+            and method is not TelegramMethod
+        ):
+            _RESPONSE_TYPES.append(Response[method.__returning__])  # type: ignore[name-defined]
+
+
+def create_bot(settings: Settings, request_timeout: float = REQUEST_TIMEOUT) -> Bot:
     assert settings.telegram_bot_token
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+    keep_response_types_alive()
+    session = AiohttpSession(
+        api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=request_timeout
+    )
     session.middleware(RetryTransient())
     return Bot(
         settings.telegram_bot_token,
@@ -64,40 +99,25 @@ def create_bot(settings: Settings) -> Bot:
     )
 
 
-def create_dispatcher(
-    sessions: async_sessionmaker[AsyncSession], guard: JoinGuard | None = None
-) -> Dispatcher:
-    flows = load_flows()
+def build_dispatcher() -> Dispatcher:
+    """Routers and middlewares. What handlers receive by name comes with each update (see
+    `PollingBot.context`): `database`, `sender`, `flows`, `guard`, `bot_link`; then, from the
+    middlewares, `repo`, `out`, `participant`, `territory`, `role`, `tr`, `conversations`."""
     dispatcher = Dispatcher()
     dispatcher.update.outer_middleware(OnePerPerson())
-    dispatcher.update.outer_middleware(Transaction(sessions, flows))
+    dispatcher.update.outer_middleware(UnitOfWork())
     dispatcher.update.outer_middleware(Person())
-    dispatcher.include_router(build_group_router())
-    dispatcher.include_router(build_router(Sender(), guard))
+    dispatcher.include_routers(groups.router, participant.router)
 
     @dispatcher.errors()
-    async def on_error(event: ErrorEvent, bot: Bot) -> None:
+    async def on_error(event: ErrorEvent) -> None:
         log.exception("update %s failed", event.update.update_id, exc_info=event.exception)
-        chat = _chat_of(event)
-        if chat is None:
-            return
-        user = event.update.event.from_user if hasattr(event.update.event, "from_user") else None
-        tr = translator(pick_language(getattr(user, "language_code", None)))
-        try:
-            await bot.send_message(chat, esc(tr(texts.ERROR)))
-        except Exception:  # the person is told when possible; never a second failure
-            log.warning("could not tell chat %s about the error", chat)
 
     return dispatcher
 
 
-def _chat_of(event: ErrorEvent) -> int | None:
-    update: Any = event.update
-    if update.message:
-        return int(update.message.chat.id)
-    if update.callback_query and update.callback_query.message:
-        return int(update.callback_query.message.chat.id)
-    return None
+DISPATCHER = build_dispatcher()
+"""One per process: a router belongs to one dispatcher; each bot passes its own context."""
 
 
 async def register_commands(bot: Bot) -> None:
@@ -112,49 +132,134 @@ async def register_commands(bot: Bot) -> None:
         await bot.set_my_commands(commands, scope=scope, language_code=code)
 
 
-async def run_polling(settings: Settings, *, polling_timeout: int = 30) -> None:
-    """Run the bot until stopped; the database is upgraded first when it is SQLite."""
-    assert settings.telegram_bot_token
-    protect_logs(settings.telegram_bot_token)
-    if db.is_sqlite(settings.database_url):
-        await asyncio.to_thread(db.upgrade, settings.database_url)
-    engine = db.create_engine(settings.database_url)
-    bot = create_bot(settings)
-    try:
-        dispatcher = create_dispatcher(db.session_factory(engine))
-        await bot.delete_webhook(drop_pending_updates=False)
-        await register_commands(bot)
-        await dispatcher.start_polling(bot, polling_timeout=polling_timeout, handle_signals=True)
-    finally:
-        await bot.session.close()
-        await engine.dispose()
+async def check_telegram(bot: Bot, api_url: str) -> str:
+    """The bot's link (https://t.me/<username>), or a `BotError` saying what is wrong."""
+    try:  # once, without the retries of normal calls: at start, a clear answer is better
+        me = await bot.session.make_request(bot, GetMe(), timeout=15)
+    except (TelegramUnauthorizedError, TelegramNotFound):
+        raise BotError(
+            "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN (from @BotFather)"
+        ) from None
+    except TelegramNetworkError:
+        raise BotError(
+            f"cannot reach the Telegram Bot API at {api_url}: check TELEGRAM_API_URL and the "
+            "network"
+        ) from None
+    return f"https://t.me/{me.username}"
 
 
 class PollingBot:
-    """The bot polling in this process, started and stopped like a process would be."""
+    """The bot: checks, then polls until stopped; every update is kept in the inbox first."""
 
     def __init__(
         self,
         settings: Settings,
-        sessions: async_sessionmaker[AsyncSession],
-        guard: JoinGuard | None = None,
+        database: db.Database,
+        *,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
-        self.bot = create_bot(settings)
-        self.dispatcher = create_dispatcher(sessions, guard)
+        assert settings.telegram_bot_token
+        self.settings = settings
+        self.database = database
+        self.bot = create_bot(settings, request_timeout)
+        self.poller: Poller | None = None
         self.task: asyncio.Task[None] | None = None
 
-    async def start(self, polling_timeout: int = 10) -> None:
+    async def start(self, polling_timeout: int = 30) -> None:
+        bot_link = await check_telegram(self.bot, self.settings.telegram_api_url)
+        await self.bot.me()  # cached from now on: filters read it, never a call mid-update
+        await self.bot.delete_webhook(drop_pending_updates=False)
         await register_commands(self.bot)
-        self.task = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot, polling_timeout=polling_timeout, handle_signals=False
-            )
+        self.poller = Poller(
+            self.bot,
+            DISPATCHER,
+            self.database,
+            self.context(bot_link),
+            timeout=polling_timeout,
+            allowed_updates=UPDATE_TYPES,
         )
+        self.task = asyncio.create_task(self.poller.run())
+
+    def context(self, bot_link: str) -> dict[str, Any]:
+        """What this bot's handlers and middlewares receive with every update."""
+        assert self.settings.telegram_bot_token
+        secret = hashlib.sha256(self.settings.telegram_bot_token.encode()).digest()
+        return {
+            "database": self.database,
+            "sender": Sender(),
+            "flows": load_flows(),
+            "guard": JoinGuard(secret),
+            "bot_link": bot_link,
+        }
+
+    async def wait(self) -> None:
+        """Until polling ends: stopped, or the token was revoked (a `BotError`)."""
+        assert self.task is not None
+        try:
+            await asyncio.shield(self.task)
+        except TelegramUnauthorizedError:
+            raise BotError("Telegram refused the bot token while running") from None
 
     async def stop(self) -> None:
+        if self.poller is not None:
+            await self.poller.stop()
         if self.task is not None:
-            with contextlib.suppress(RuntimeError):
-                await self.dispatcher.stop_polling()
-            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(self.task, 10)
+            await asyncio.wait({self.task}, timeout=5)
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
         await self.bot.session.close()
+
+
+async def run_polling(settings: Settings, *, polling_timeout: int = 30) -> None:
+    """Run the bot until stopped (Ctrl+C or SIGTERM); an SQLite database is upgraded first.
+    Raises `BotError` with one clear line when it cannot start."""
+    assert settings.telegram_bot_token
+    protect_logs(settings.telegram_bot_token)
+    for noisy in ("aiogram.event", "alembic"):  # a line per update, per migration step
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    database = await open_database(settings.database_url)
+    polling = PollingBot(settings, database)
+    try:
+        await polling.start(polling_timeout)
+        log.info("polling; stop with Ctrl+C")
+        await wait_for_stop(polling)
+    finally:
+        await polling.stop()
+        await database.dispose()
+
+
+async def open_database(url: str) -> db.Database:
+    """The database, upgraded when it is SQLite and checked to be current; else `BotError`."""
+    safe = db.safe_url(url)
+    try:
+        if db.is_sqlite(url):
+            await asyncio.to_thread(db.open_sqlite_file, url)
+            await asyncio.to_thread(db.upgrade, url)
+        database = db.Database(url)
+        current = await db.schema_is_current(database.engine)
+    except ModuleNotFoundError as error:
+        raise BotError(f"the database driver {error.name} is not installed") from None
+    except sqlite3.Error as error:
+        raise BotError(f"cannot use the database at {safe}: {error}") from None
+    except Exception as error:
+        raise BotError(f"cannot use the database at {safe}: {type(error).__name__}") from None
+    if not current:
+        await database.dispose()
+        raise BotError(f"the database at {safe} is not up to date; run: sse-facilitator db upgrade")
+    return database
+
+
+async def wait_for_stop(polling: PollingBot) -> None:
+    """Until SIGINT/SIGTERM, or polling ends by itself."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    waiting = asyncio.ensure_future(polling.wait())
+    stopped = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait({waiting, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if waiting in done:
+        waiting.result()
+    else:
+        waiting.cancel()

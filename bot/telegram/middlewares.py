@@ -1,5 +1,6 @@
-"""Cross-cutting work for every update: one at a time per person, a database transaction
-that also records the update as processed, and the person's language and territory."""
+"""Cross-cutting work for every update: one at a time per person; one short transaction that
+claims the update, runs the handler and gathers its replies (done again from the start after a
+passing failure); the replies, sent after the commit; the person's language and territory."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.exceptions import TelegramAPIError
+from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update, User
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import texts
 from bot.conversations import Conversations
-from dialogs.i18n import pick_language, translator
+from bot.telegram.sending import Delivery, Replies, Sender
+from dialogs.i18n import Translator, pick_language, translator
 from dialogs.model import Flow
+from storage.db import Database
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -25,7 +29,7 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class OnePerPerson(BaseMiddleware):
-    """A person's updates are handled one after the other (their presses can't race)."""
+    """A person's updates are handled one after the other, in the order they arrived."""
 
     def __init__(self) -> None:
         self.locks: dict[int, asyncio.Lock] = {}
@@ -46,56 +50,130 @@ class OnePerPerson(BaseMiddleware):
                 del self.waiting[user.id], self.locks[user.id]
 
 
-class Transaction(BaseMiddleware):
-    """One database transaction per update; an update seen before is skipped.
+@dataclass(frozen=True)
+class Origin:
+    """Where an update came from, so that its replies (and a failure notice) can go back."""
 
-    Handlers call `checkpoint()` after storing an answer and before replying, so an answer
-    is kept even if the process stops while sending. When only the delivery of a reply
-    failed (a Telegram error), what was stored is still right, so it is committed too.
-    """
+    chat_id: int | None
+    private: bool
+    callback_query_id: str | None
+    user: User | None
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], flows: Mapping[str, Flow]):
-        self.sessions = sessions
-        self.flows = flows
+    @classmethod
+    def of(cls, update: Update, user: User | None) -> Origin:
+        query = update.callback_query
+        message = update.message or update.edited_message
+        if query is not None:
+            chat = query.message.chat if query.message is not None else None
+            return cls(
+                chat.id if chat else None, bool(chat and chat.type == "private"), query.id, user
+            )
+        chat = message.chat if message is not None else None
+        if chat is None and update.my_chat_member is not None:
+            chat = update.my_chat_member.chat
+        return cls(chat.id if chat else None, bool(chat and chat.type == "private"), None, user)
+
+    def replies(self) -> Replies:
+        return Replies(self.chat_id, self.callback_query_id)
+
+
+class UnitOfWork(BaseMiddleware):
+    """Store, commit, then send: the handler runs in one short transaction that also claims
+    the update (so a redelivered one is skipped) and gathers its replies in `out`; after a
+    passing failure (database busy, connection lost, a conflict) all of it is done again from
+    the start, before anything was said. Replies are sent after the commit, outside any
+    transaction. A person who blocked the bot is marked unreachable."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        async with self.sessions() as session:
+        database: Database = data["database"]
+        sender: Sender = data["sender"]
+        origin = Origin.of(event, data.get("event_from_user"))
+        attempt: dict[str, Any] = {}
+
+        async def work(session: AsyncSession) -> Replies | None:
             repo = Repository(session)
             if not await repo.claim_update(CHANNEL, event.update_id):
-                await session.rollback()
-                log.info("update %s was already processed; skipped", event.update_id)
                 return None
-            data["repo"] = repo
-            data["conversations"] = Conversations(repo, self.flows)
-            data["checkpoint"] = session.commit
-            try:
-                result = await handler(event, data)
-            except TelegramAPIError:
-                await session.commit()
-                raise
-            except BaseException:
-                await session.rollback()
-                raise
-            await session.commit()
-            return result
+            out = origin.replies()
+            attempt.clear()
+            attempt.update(data, repo=repo, out=out)
+            await handler(event, attempt)
+            return out
+
+        try:
+            out = await database.run(work)
+        except Exception:
+            log.exception("update %s failed; nothing of it was stored", event.update_id)
+            out = self._failure_notice(origin, attempt.get("tr"))
+            await self._claim_failed(database, event.update_id)
+        if out is None:
+            log.info("update %s was handled before; skipped", event.update_id)
+            return None
+        bot: Bot = data["bot"]
+        if await sender.deliver(bot, out) is Delivery.BLOCKED and origin.user is not None:
+            await self._unreachable(database, origin.user.id)
+        return None
+
+    @staticmethod
+    def _failure_notice(origin: Origin, tr: Translator | None) -> Replies:
+        """Tell the person, truthfully, that what they sent was not saved."""
+        if tr is None:
+            tr = translator(pick_language(origin.user.language_code if origin.user else None))
+        out = origin.replies()
+        out.toast(tr(texts.NOT_SAVED))
+        if origin.private:
+            out.say(tr(texts.NOT_SAVED))
+        return out
+
+    @staticmethod
+    async def _claim_failed(database: Database, update_id: int) -> None:
+        """Mark a failed update handled, so it is not replayed later, after the person was
+        told to try again (if even this fails, a restart will try the update once more)."""
+        try:
+            await database.run(
+                lambda session: Repository(session).claim_update(CHANNEL, update_id), attempts=2
+            )
+        except Exception as error:  # the database is down: nothing more can be done now
+            log.warning("could not mark update %s as handled: %s", update_id, type(error).__name__)
+
+    @staticmethod
+    async def _unreachable(database: Database, user_id: int) -> None:
+        try:
+            await database.run(
+                lambda session: Repository(session).set_reachable(CHANNEL, str(user_id), False)
+            )
+        except Exception as error:
+            log.warning("could not mark user as unreachable: %s", type(error).__name__)
 
 
 class Person(BaseMiddleware):
-    """The participant (None until they agree), their territory and their language."""
+    """The participant (None until they agree), their territory, role and language, and their
+    conversations there."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         repo: Repository = data["repo"]
-        participant = territory = None
-        if user is not None:
-            found = await repo.participant(CHANNEL, str(user.id))
-            if found is not None and found.consent_at is not None:
-                participant = found
-                memberships = await repo.memberships(found)
-                territory = memberships[0].territory if memberships else None
+        flows: Mapping[str, Flow] = data["flows"]
+        found = await repo.person(CHANNEL, str(user.id)) if user is not None else None
+        participant = territory = role = None
+        if found is not None and found.participant.consent_at is not None:
+            participant, territory, role = found.participant, found.territory, found.role
+            if participant.unreachable_at is not None:  # they write again: reachable again
+                await repo.set_reachable(CHANNEL, participant.external_id, True)
         language = (participant.language if participant else None) or pick_language(
             user.language_code if user else None
         )
-        data.update(participant=participant, territory=territory, tr=translator(language))
+        conversations = (
+            Conversations(repo, flows, participant, territory)
+            if participant is not None and territory is not None
+            else None
+        )
+        data.update(
+            participant=participant,
+            territory=territory,
+            role=role,
+            tr=translator(language),
+            conversations=conversations,
+        )
         return await handler(event, data)

@@ -6,13 +6,12 @@ import html
 from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from babel import Locale
 
 from bot.conversations import BlockStatus
 from bot.telegram.callbacks import AnswerCb, LanguageCb, MenuCb, NavCb, ToggleCb
 from bot.texts import MENU
 from dialogs import engine
-from dialogs.i18n import Translator, available_languages
+from dialogs.i18n import Translator, available_languages, language_name
 from dialogs.render import render_question, render_say
 
 
@@ -86,7 +85,8 @@ def render_outputs(outputs: list[engine.Output], tr: Translator) -> list[Reply]:
     return replies
 
 
-def menu_reply(blocks: list[BlockStatus], tr: Translator) -> Reply:
+def menu_reply(blocks: list[BlockStatus], tr: Translator, text: str | None = None) -> Reply:
+    """The blocks as buttons with each one's progress, under `text` (plain; default: MENU)."""
     rows = []
     for block in blocks:
         title = tr(block.flow.short_title)
@@ -100,12 +100,7 @@ def menu_reply(blocks: list[BlockStatus], tr: Translator) -> Reply:
         rows.append(
             [InlineKeyboardButton(text=label, callback_data=MenuCb(flow=block.flow.id).pack())]
         )
-    return Reply(esc(tr(MENU)), InlineKeyboardMarkup(inline_keyboard=rows))
-
-
-def language_name(language: str) -> str:
-    name = Locale.parse(language).get_display_name(language) or language
-    return name[:1].upper() + name[1:]
+    return Reply(esc(text or tr(MENU)), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 def language_keyboard(current: str) -> InlineKeyboardMarkup:

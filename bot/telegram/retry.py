@@ -1,5 +1,7 @@
-"""Retry what Telegram asks to retry: 429 after `retry_after`, 5xx and network errors with
-a short back-off. getUpdates is left to aiogram's own polling back-off."""
+"""Retry what Telegram asks to retry: 429 after `retry_after`, 5xx and network errors with a
+short back-off. A send that timed out is not sent again: it may have arrived, and a message
+twice is worse than a reply missing (the person's next action shows where they are). A refusal
+(400, 403) is never retried. getUpdates is left to the poller."""
 
 from __future__ import annotations
 
@@ -13,10 +15,12 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods import GetUpdates, SendDocument, SendMessage, SendPhoto, TelegramMethod
 from aiogram.methods.base import Response
 
 log = logging.getLogger(__name__)
+NOT_REPEATABLE = (SendMessage, SendDocument, SendPhoto)
+"""Calls that would show something twice if done twice."""
 
 
 class RetryTransient(BaseRequestMiddleware):
@@ -44,7 +48,8 @@ class RetryTransient(BaseRequestMiddleware):
                 )
                 await asyncio.sleep(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
-                if attempt == self.attempts:
+                timed_out = isinstance(exc.__cause__, TimeoutError)
+                if attempt == self.attempts or (timed_out and isinstance(method, NOT_REPEATABLE)):
                     raise
                 wait = self.backoff * 2 ** (attempt - 1)
                 log.warning(

@@ -1,44 +1,169 @@
-"""Sending replies: new messages, in-place edits, and retiring the keyboard of the question
-a person has moved past, so an old question can't be answered twice by accident."""
+"""Replies: what one update's handling says, gathered while its transaction runs and sent after
+it commits (so nothing is sent for work that is rolled back or done again), and the sender
+that delivers them, retiring the keyboard of a question the person has moved past."""
 
 from __future__ import annotations
 
-import contextlib
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from enum import Enum
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import Message
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+)
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
-from bot.telegram.render import Reply
+from bot.telegram.render import Reply, esc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Send:
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    question: bool = False
+    """Shows a question: the keyboard of the question shown before it is retired."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    message_id: int
+    text: str | None
+    """None: only the keyboard changes."""
+    keyboard: InlineKeyboardMarkup | None = None
+    closes: bool = False
+    """The question in this message is answered: it no longer needs retiring."""
+
+
+@dataclass(frozen=True)
+class Document:
+    filename: str
+    data: bytes
+    caption: str = ""
+
+
+Action = Send | Edit | Document
+
+
+@dataclass
+class Replies:
+    """Everything to send for one update, in order; text is HTML (use `say` for plain text)."""
+
+    chat_id: int | None
+    callback_query_id: str | None = None
+    toast_text: str | None = None
+    actions: list[Action] = field(default_factory=list)
+
+    def toast(self, text: str | None) -> None:
+        """The short notice shown when a button press is answered (every press is answered)."""
+        self.toast_text = text
+
+    def say(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        self.actions.append(Send(esc(text), keyboard))
+
+    def send(self, reply: Reply) -> None:
+        self.actions.append(Send(reply.text, reply.keyboard, reply.question is not None))
+
+    def edit(
+        self,
+        message_id: int,
+        text: str | None,
+        keyboard: InlineKeyboardMarkup | None = None,
+        *,
+        closes: bool = False,
+    ) -> None:
+        self.actions.append(Edit(message_id, text, keyboard, closes))
+
+    def document(self, filename: str, data: bytes, caption: str = "") -> None:
+        self.actions.append(Document(filename, data, caption))
+
+
+class Delivery(Enum):
+    SENT = "sent"
+    INCOMPLETE = "incomplete"
+    """Telegram kept failing after retries: what was stored stays stored."""
+    BLOCKED = "blocked"
+    """The person blocked the bot (or deleted their account): nothing can reach them."""
 
 
 class Sender:
     def __init__(self) -> None:
         self.open_question: dict[int, int] = {}
-        """Per chat, the message that shows the current question with its keyboard."""
+        """Per chat, the message that shows the current question with its keyboard. Kept in
+        memory only: after a restart an old keyboard may stay, and pressing it is harmless (the
+        engine treats it as stale)."""
 
-    async def retire(self, bot: Bot, chat_id: int) -> None:
-        message_id = self.open_question.pop(chat_id, None)
-        if message_id is not None:
-            with contextlib.suppress(TelegramBadRequest):
-                await bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=message_id, reply_markup=None
+    async def deliver(self, bot: Bot, replies: Replies) -> Delivery:
+        """Send everything, in order; never raises for a Telegram or network failure."""
+        try:
+            if replies.callback_query_id is not None:
+                await _quietly(
+                    bot.answer_callback_query(replies.callback_query_id, text=replies.toast_text)
+                )
+            for action in replies.actions:
+                assert replies.chat_id is not None, "replies need a chat"
+                await self._perform(bot, replies.chat_id, action)
+        except TelegramForbiddenError:
+            log.info("chat %s is unreachable (blocked or deleted)", replies.chat_id)
+            return Delivery.BLOCKED
+        except (TelegramAPIError, TelegramNetworkError) as error:
+            log.warning(
+                "could not reply in chat %s: %s: %s",
+                replies.chat_id,
+                type(error).__name__,
+                error.message,
+            )
+            return Delivery.INCOMPLETE
+        return Delivery.SENT
+
+    async def _perform(self, bot: Bot, chat_id: int, action: Action) -> None:
+        match action:
+            case Send(text, keyboard, question):
+                if question:
+                    await self._retire(bot, chat_id)
+                sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
+                if question:
+                    self.open_question[chat_id] = sent.message_id
+            case Edit(message_id, text, keyboard, closes):
+                if closes and self.open_question.get(chat_id) == message_id:
+                    del self.open_question[chat_id]
+                if text is None:
+                    await _quietly(
+                        bot.edit_message_reply_markup(
+                            chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+                        )
+                    )
+                else:
+                    await _quietly(
+                        bot.edit_message_text(
+                            text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+                        )
+                    )
+            case Document(filename, data, caption):
+                await bot.send_document(
+                    chat_id, BufferedInputFile(data, filename), caption=caption or None
                 )
 
-    def forget(self, chat_id: int, message_id: int) -> None:
-        if self.open_question.get(chat_id) == message_id:
-            del self.open_question[chat_id]
+    async def _retire(self, bot: Bot, chat_id: int) -> None:
+        message_id = self.open_question.pop(chat_id, None)
+        if message_id is not None:
+            await _quietly(
+                bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=None
+                )
+            )
 
-    async def send(
-        self, bot: Bot, chat_id: int, replies: list[Reply], pressed: Message | None = None
-    ) -> None:
-        for reply in replies:
-            if reply.refresh and pressed is not None:
-                with contextlib.suppress(TelegramBadRequest):  # "message is not modified"
-                    await pressed.edit_text(reply.text, reply_markup=reply.keyboard)
-                continue
-            if reply.question is not None:
-                await self.retire(bot, chat_id)
-            sent = await bot.send_message(chat_id, reply.text, reply_markup=reply.keyboard)
-            if reply.question is not None:
-                self.open_question[chat_id] = sent.message_id
+
+async def _quietly(call: Awaitable[object]) -> None:
+    """An edit or a press answer that Telegram refuses as pointless ("message is not modified",
+    "message to edit not found", "query is too old") changes nothing the person sees."""
+    try:
+        await call
+    except TelegramBadRequest as error:
+        log.debug("ignored: %s", error.message)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aiohttp import web
 
 from bot.config import Settings
 from bot.sandbox.server import BotMessage, Sandbox, SandboxUser, make_app
 from bot.telegram.app import PollingBot
-from bot.telegram.participant import JoinGuard
 from storage import db
 
 TOKEN = "123456:TEST-sandbox-token-never-logged"
@@ -47,19 +46,19 @@ class RunningBot:
 
     api_url: str
     database_url: str
-    guard: JoinGuard = field(default_factory=JoinGuard)
+    request_timeout: float = 10.0
     polling: PollingBot | None = None
 
     async def start(self) -> None:
         settings = Settings(TOKEN, self.api_url, self.database_url, frozenset())
-        self.engine = db.create_engine(self.database_url)
-        self.polling = PollingBot(settings, db.session_factory(self.engine), self.guard)
+        self.database = db.Database(self.database_url)
+        self.polling = PollingBot(settings, self.database, request_timeout=self.request_timeout)
         await self.polling.start(polling_timeout=1)
 
     async def stop(self) -> None:
         assert self.polling is not None
         await self.polling.stop()
-        await self.engine.dispose()
+        await self.database.dispose()
 
 
 async def next_prompt(user: SandboxUser, before: int, timeout: float = 10.0) -> BotMessage:

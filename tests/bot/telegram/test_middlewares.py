@@ -1,4 +1,4 @@
-"""The in-process guards: per-person ordering and the join-code slow-down."""
+"""Per-person ordering of updates, in the bot process."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from aiogram.types import User
 
 from bot.telegram.middlewares import OnePerPerson
-from bot.telegram.participant import JoinGuard
 
 
 async def test_one_update_at_a_time_per_person_and_no_lock_left_behind() -> None:
@@ -27,16 +26,3 @@ async def test_one_update_at_a_time_per_person_and_no_lock_left_behind() -> None
     assert order.index("end a1") < order.index("start a2")
     assert order.index("start b1") < order.index("end a1"), "other people are not held up"
     assert guard.locks == {} and guard.waiting == {}
-
-
-def test_join_guard_counts_failures_in_a_window() -> None:
-    guard = JoinGuard(limit=2, window=600)
-    assert guard.wait_minutes(1) == 0
-    guard.failed(1)
-    assert guard.wait_minutes(1) == 0
-    guard.failed(1)
-    assert guard.wait_minutes(1) == 10
-    assert guard.wait_minutes(2) == 0 and 2 not in guard.failures
-    guard.failures[1][0] -= 601
-    guard.failures[1][1] -= 601
-    assert guard.wait_minutes(1) == 0 and 1 not in guard.failures

@@ -1,0 +1,108 @@
+"""A person's own copy of everything the bot keeps about them, as text to read and as JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from babel.dates import format_datetime
+
+from bot import texts
+from dialogs.i18n import Translator, language_name
+from dialogs.model import Flow
+from dialogs.render import describe_answer
+from storage.models import Membership, Participant
+from storage.repository import AnswerRecord
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """The person, then their answers: `summary` fits one message; `answers` may be long."""
+
+    summary: str
+    answers: str
+    as_json: str
+
+
+def when(moment: datetime, tr: Translator) -> str:
+    return format_datetime(moment, "d MMM y, HH:mm 'UTC'", tzinfo=None, locale=tr.language)
+
+
+def personal_data(
+    participant: Participant,
+    memberships: Sequence[Membership],
+    answers: Sequence[AnswerRecord],
+    flows: Mapping[str, Flow],
+    tr: Translator,
+) -> PersonalData:
+    lines = [
+        tr(texts.MYDATA_TITLE),
+        tr(
+            texts.MYDATA_NAME,
+            name=participant.display_name or "-",
+            language=language_name(participant.language or tr.language),
+        ),
+        tr(texts.MYDATA_ID, id=participant.external_id),
+    ]
+    if participant.consent_at is not None:
+        lines.append(tr(texts.MYDATA_CONSENT, when=when(participant.consent_at, tr)))
+    for membership in memberships:
+        role = texts.MYDATA_ROLES.get(membership.role, texts.MYDATA_ROLES["participant"])
+        lines.append(
+            tr(role, territory=membership.territory.name, when=when(membership.joined_at, tr))
+        )
+    records: list[dict[str, Any]] = []
+    answer_lines: list[str] = []
+    heading = None
+    for record in answers:
+        flow = flows.get(record.flow_id)
+        question = flow.question(record.question_id) if flow else None
+        shown = (
+            describe_answer(question, record.value, tr)
+            if question is not None
+            else json.dumps(record.value, ensure_ascii=False)
+        )
+        here = f"【{record.territory} · {tr(flow.title) if flow else record.flow_id}】"
+        if here != heading:
+            answer_lines += ["", here]
+            heading = here
+        text = tr(question.text) if question is not None else record.question_id
+        answer_lines.append(
+            f"• {text}\n  → {shown} ({when(record.answered_at, tr)}, #{record.revision})"
+        )
+        records.append(
+            {
+                "territory": record.territory,
+                "block": record.flow_id,
+                "question": record.question_id,
+                "revision": record.revision,
+                "answer": record.value,
+                "shown": shown,
+                "answered_at": record.answered_at.isoformat(),
+            }
+        )
+    if not answers:
+        answer_lines = ["", tr(texts.MYDATA_EMPTY)]
+    as_json = {
+        "telegram_id": participant.external_id,
+        "name": participant.display_name,
+        "language": participant.language,
+        "consent_at": participant.consent_at.isoformat() if participant.consent_at else None,
+        "territories": [
+            {
+                "name": m.territory.name,
+                "role": m.role,
+                "joined_at": m.joined_at.isoformat(),
+            }
+            for m in memberships
+        ],
+        "answers": records,
+    }
+    return PersonalData(
+        "\n".join(lines),
+        "\n".join(answer_lines).strip("\n"),
+        json.dumps(as_json, ensure_ascii=False, indent=2),
+    )

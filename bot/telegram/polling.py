@@ -1,0 +1,130 @@
+"""Long polling that loses no update, even to kill -9.
+
+Telegram forgets an update once a later getUpdates confirms it (its `offset`). Here each batch
+is written to the database's inbox before that happens, and each update leaves the inbox in the
+transaction that handles it. So an update is either handled, or still in the inbox; on start,
+what the inbox holds is handled first. A redelivered update is skipped (processed ids).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from functools import partial
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramUnauthorizedError
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.telegram.middlewares import CHANNEL
+from storage.db import Database
+from storage.repository import Repository
+
+log = logging.getLogger(__name__)
+
+
+class Poller:
+    def __init__(
+        self,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        database: Database,
+        context: dict[str, Any],
+        *,
+        timeout: int = 30,
+        allowed_updates: list[str] | None = None,
+    ) -> None:
+        self.bot = bot
+        self.dispatcher = dispatcher
+        self.database = database
+        self.context = context
+        self.timeout = timeout
+        self.allowed_updates = allowed_updates
+        self.handling: set[asyncio.Task[Any]] = set()
+        self.stopping = asyncio.Event()
+
+    async def run(self) -> None:
+        """Handle what a previous run left in the inbox, then poll until `stop()`."""
+        await self.recover()
+        offset: int | None = None
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                updates = await self._fetch(offset)
+                if updates:
+                    await self.database.run(partial(self._keep, updates=updates))
+            except TelegramUnauthorizedError:
+                raise  # the token was revoked: nothing will work until it is replaced
+            except Exception as e:  # Telegram, the network or the database: try again later
+                failures += 1
+                wait = getattr(e, "retry_after", None) or min(30.0, 0.5 * 2 ** min(failures, 6))
+                log.warning("polling failed (%s); again in %.1f s", type(e).__name__, wait)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.stopping.wait(), wait)
+                continue
+            failures = 0
+            for update in updates:
+                self._handle(update)
+            if updates:
+                offset = updates[-1].update_id + 1
+
+    async def _fetch(self, offset: int | None) -> list[Update]:
+        """The next updates (waiting up to `timeout`), or none once stopping."""
+        method = GetUpdates(
+            offset=offset, timeout=self.timeout, allowed_updates=self.allowed_updates
+        )
+        fetch = asyncio.ensure_future(self.bot(method, request_timeout=self.timeout + 30))
+        stop = asyncio.ensure_future(self.stopping.wait())
+        try:
+            done, _ = await asyncio.wait({fetch, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not fetch.done():  # stopping: what it would bring stays unconfirmed at Telegram
+                fetch.cancel()
+                fetch.add_done_callback(_consume)
+        return fetch.result() if fetch in done else []
+
+    @staticmethod
+    async def _keep(session: AsyncSession, *, updates: list[Update]) -> None:
+        kept = [
+            (u.update_id, u.model_dump(mode="json", exclude_unset=True, by_alias=True))
+            for u in updates
+        ]
+        await Repository(session).receive_updates(CHANNEL, kept)
+
+    async def recover(self) -> None:
+        pending = await self.database.run(
+            lambda session: Repository(session).pending_updates(CHANNEL)
+        )
+        if pending:
+            log.info("handling %d update(s) received before the last stop", len(pending))
+        for payload in pending:
+            self._handle(Update.model_validate(payload, context={"bot": self.bot}))
+
+    def _handle(self, update: Update) -> None:
+        task = asyncio.create_task(self._feed(update))
+        self.handling.add(task)
+        task.add_done_callback(self.handling.discard)
+
+    async def _feed(self, update: Update) -> None:
+        try:
+            await self.dispatcher.feed_update(self.bot, update, **self.context)
+        except Exception:  # the middlewares handle failures; this is the last guard
+            log.exception("update %s failed", update.update_id)
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop fetching and let updates being handled finish (what doesn't, stays in the
+        inbox for the next start)."""
+        self.stopping.set()
+        if self.handling:
+            await asyncio.wait(set(self.handling), timeout=grace)
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Retrieve the outcome of a request abandoned on stop, so it is not reported as lost."""
+    if not future.cancelled():
+        future.exception()

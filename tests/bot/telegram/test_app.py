@@ -1,0 +1,96 @@
+"""`sse-facilitator run` as an operator meets it: the installed script, refusing clearly what
+cannot work, and never showing the token."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.sandbox.server import Fault
+from tests.bot.harness import TOKEN, SandboxServer, free_port
+
+SCRIPT = Path(sys.executable).with_name("sse-facilitator")
+SECRET = "987654:SECRET-token-value"
+
+
+async def start(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    """Start `sse-facilitator run` with only these TELEGRAM_* and DATABASE_* settings."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    return await asyncio.create_subprocess_exec(
+        str(SCRIPT), "run", env={**full, **env}, cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
+async def finish(process: asyncio.subprocess.Process, stop: bool = False) -> tuple[int, str, str]:
+    """Its exit status, standard output and standard error (after SIGTERM if `stop`)."""
+    if stop:
+        process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def sqlite(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+
+
+@pytest.mark.parametrize(
+    ("env", "status", "says"),
+    [
+        ({}, 2, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"TELEGRAM_API_URL": "notaurl"}, 2, "TELEGRAM_API_URL must be an http(s) address"),
+        ({"TELEGRAM_API_URL": "http://127.0.0.1:{closed}"}, 1,
+         "cannot reach the Telegram Bot API at http://127.0.0.1:{closed}"),
+        ({"DATABASE_URL": "sqlite+aiosqlite:////no/such/folder/bot.db"}, 1,
+         "cannot use the database at sqlite+aiosqlite:////no/such/folder/bot.db"),
+        ({"DATABASE_URL": "postgresql+asyncpg://bot:hunter2@127.0.0.1:{closed}/bot"}, 1,
+         "cannot use the database at postgresql+asyncpg://bot:***@127.0.0.1:{closed}/bot"),
+        ({"DATABASE_URL": "::not a url::"}, 1, "cannot use the database"),
+    ],
+)  # fmt: skip
+async def test_what_cannot_work_is_said_in_one_line(
+    tmp_path: Path, server: SandboxServer, env: dict[str, str], status: int, says: str
+) -> None:
+    closed = free_port()
+    env = {k: v.format(closed=closed) for k, v in env.items()}
+    if "TELEGRAM_BOT_TOKEN is not set" not in says:
+        env = {"TELEGRAM_BOT_TOKEN": SECRET, "TELEGRAM_API_URL": server.url,
+               "DATABASE_URL": sqlite(tmp_path), **env}  # fmt: skip
+    code, out, err = await finish(await start(env, tmp_path))
+    assert code == status, err
+    assert err.splitlines() == [err.strip()], "one line"
+    assert err.startswith("sse-facilitator: ") and says.format(closed=closed) in err
+    assert "SECRET" not in out + err and "hunter2" not in out + err
+
+
+async def test_a_token_telegram_refuses(tmp_path: Path, server: SandboxServer) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": SECRET, "TELEGRAM_API_URL": server.url,
+           "DATABASE_URL": sqlite(tmp_path)}  # fmt: skip
+    code, out, err = await finish(await start(env, tmp_path))
+    assert (code, err) == (1, "sse-facilitator: Telegram refused the bot token: check "
+                              "TELEGRAM_BOT_TOKEN (from @BotFather)\n")  # fmt: skip
+    assert "SECRET" not in out
+
+
+async def test_the_token_never_appears_in_logs_while_running(
+    tmp_path: Path, server: SandboxServer
+) -> None:
+    sandbox = server.sandbox
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": server.url,
+           "DATABASE_URL": sqlite(tmp_path)}  # fmt: skip
+    process = await start(env, tmp_path)
+    user = sandbox.user(700, "Logs", "en")
+    sandbox.faults.append(Fault("sendMessage", 502, "Bad Gateway"))
+    await user.send_text("/help")
+    await user.wait(lambda: bool(user.messages), timeout=60)
+    code, out, err = await finish(process, stop=True)
+    assert code == 0, err
+    assert "sendMessage failed (TelegramServerError), retrying" in err
+    assert user.texts[-1].startswith("How it works")
+    assert TOKEN not in out + err and "Traceback" not in err
