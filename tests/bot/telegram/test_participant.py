@@ -328,14 +328,14 @@ async def test_a_redelivered_update_changes_nothing(
     assert len(answers) == 1
 
 
-def test_the_bot_token_never_appears_in_logs(tmp_path: Path) -> None:
+def test_the_bot_token_never_appears_in_logs(tmp_path: Path, database_url: str) -> None:
     import os
     import subprocess
     import sys
 
     token = "987654:SECRET-token-value"
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_URL": "http://127.0.0.1:9",
-           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"}  # fmt: skip
+           "DATABASE_URL": database_url}  # fmt: skip
     script = Path(sys.executable).with_name("sse-facilitator")
     try:
         result = subprocess.run([str(script), "run"], env=env, cwd=tmp_path, capture_output=True,
