@@ -339,7 +339,7 @@ def test_the_bot_token_never_appears_in_logs(tmp_path: Path, database_url: str) 
     script = Path(sys.executable).with_name("sse-facilitator")
     try:
         result = subprocess.run([str(script), "run"], env=env, cwd=tmp_path, capture_output=True,
-                                text=True, timeout=8)  # fmt: skip
+                                text=True, timeout=60)  # fmt: skip
         output = result.stdout + result.stderr
     except subprocess.TimeoutExpired as exc:
         output = (exc.stdout or b"").decode() + (exc.stderr or b"").decode()
