@@ -20,6 +20,7 @@ from dialogs.model import (
     CALLBACK_DATA_LIMIT,
     CALLBACK_OVERHEAD,
     DONT_KNOW,
+    FLOW_ID_LIMIT,
     NOT_APPLICABLE,
     QUESTION_KINDS,
     SCALE_LEVELS,
@@ -298,6 +299,10 @@ def parse_flow(text: str, source: str) -> Flow:
         raise FlowError([f"{source}:1: a flow file must be a mapping"])
     check.unknown_keys(raw, FLOW_KEYS, "the flow")
     flow_id = check.ident(raw, "flow")
+    if flow_id is not None and len(flow_id) > FLOW_ID_LIMIT:
+        check.problem(
+            check.line_of(raw, "id"), f"flow id {flow_id!r} is over {FLOW_ID_LIMIT} characters"
+        )
     order = raw.get("order")
     if not isinstance(order, int):
         check.problem(check.line_of(raw, "order"), "'order' must be a whole number")

@@ -15,6 +15,8 @@ CALLBACK_DATA_LIMIT = 64
 """Telegram's limit on an inline button's callback data, in bytes."""
 CALLBACK_OVERHEAD = 16
 """Bytes a channel may add around flow, question and choice ids (verb, separators, a tag)."""
+FLOW_ID_LIMIT = 32
+"""Longest flow id, in characters: the database's column (storage.models) holds no more."""
 
 MAX_TEXT_ANSWER = 2000
 """Longest free-text answer, in characters; longer ones are refused, never cut."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Sandbox
@@ -13,6 +14,7 @@ from storage import db
 from storage.models import Territory
 from storage.repository import Repository
 from tests.bot.harness import RunningBot, SandboxServer
+from tests.databases import PostgresTemplate, UnsupportedDatabase, requested_postgres_url
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -23,17 +25,50 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        requested_postgres_url()
+    except UnsupportedDatabase as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = requested_postgres_url()
+    if url is None:
+        return "database: SQLite, a fresh file per test"
+    return f"database: PostgreSQL at {db.safe_url(url)}, a fresh database per test"
+
+
 @pytest.fixture
 def regen_transcripts(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--regen-transcripts"))
 
 
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[PostgresTemplate | None]:
+    """With a PostgreSQL DATABASE_URL, a database migrated once for the whole session."""
+    url = requested_postgres_url()
+    if url is None:
+        yield None
+        return
+    template = PostgresTemplate(url)
+    template.create()
+    yield template
+    template.drop(template.name)
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A fresh SQLite database file, migrated to the newest schema."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
-    db.upgrade(url)
-    return url
+def database_url(tmp_path: Path, postgres_template: PostgresTemplate | None) -> Iterator[str]:
+    """A fresh database at the newest schema: an SQLite file, or a PostgreSQL database
+    cloned from the template when DATABASE_URL is a PostgreSQL URL (dropped afterwards)."""
+    if postgres_template is None:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        db.upgrade(url)
+        yield url
+        return
+    url = postgres_template.clone()
+    yield url
+    postgres_template.drop(str(make_url(url).database))
 
 
 @pytest.fixture

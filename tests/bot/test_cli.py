@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
+
+from storage import db
 
 SCRIPT = Path(sys.executable).with_name("sse-facilitator")
 
@@ -47,16 +50,28 @@ def test_territory_create_with_the_default_sqlite_file(tmp_path: Path) -> None:
     assert [t["join_code"] for t in listed] == [created["join_code"]]
 
 
-def test_territory_create_with_database_url(tmp_path: Path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'elsewhere.db'}"
-    first = cli(*CREATE, cwd=tmp_path, database_url=url)
-    second = cli(*CREATE, cwd=tmp_path, database_url=url)
+def test_territory_create_with_database_url(tmp_path: Path, database_url: str) -> None:
+    first = cli(*CREATE, cwd=tmp_path, database_url=database_url)
+    second = cli(*CREATE, cwd=tmp_path, database_url=database_url)
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
-    assert (tmp_path / "elsewhere.db").exists()
     assert not (tmp_path / "sse-facilitator.db").exists()
     assert json.loads(first.stdout)["join_code"] != json.loads(second.stdout)["join_code"]
-    listed = cli("territory", "list", cwd=tmp_path, database_url=url).stdout
+    listed = cli("territory", "list", cwd=tmp_path, database_url=database_url).stdout
     assert listed.count("Dakar <Plateau> & co") == 2
+
+
+def test_a_database_behind_the_migrations(tmp_path: Path, database_url: str) -> None:
+    command.downgrade(db.alembic_config(database_url), "base")
+    listed = cli("territory", "list", cwd=tmp_path, database_url=database_url)
+    if not db.is_sqlite(database_url):  # only SQLite is upgraded by itself
+        assert listed.returncode == 2
+        assert "is not up to date; run: sse-facilitator db upgrade" in listed.stderr
+        upgraded = cli("db", "upgrade", cwd=tmp_path, database_url=database_url)
+        assert upgraded.returncode == 0, upgraded.stderr
+        assert upgraded.stdout.endswith(" is up to date\n")
+        listed = cli("territory", "list", cwd=tmp_path, database_url=database_url)
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.startswith("No territories yet.")
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from dialogs.loader import FlowError, load_flows, load_flows_from, parse_flow
+from dialogs.model import FLOW_ID_LIMIT
+from storage.models import Answer, Conversation
 
 GOOD = """\
 id: demo
@@ -91,6 +93,14 @@ def test_condition_syntax() -> None:
     assert problems(GOOD.replace("when: first >= 1", "when: first >>= 1")) == [
         "demo.yaml:14: when: expected a value, found '>='"
     ]
+
+
+def test_a_flow_id_fits_the_database_column() -> None:
+    columns = [Conversation.__table__.c.flow_id, Answer.__table__.c.flow_id]
+    assert [column.type.length for column in columns] == [FLOW_ID_LIMIT, FLOW_ID_LIMIT]
+    long_id = "f" * (FLOW_ID_LIMIT + 1)  # short enough for callback data, with a short question
+    found = problems(GOOD.replace("id: demo", f"id: {long_id}").replace("id: second", "id: s"))
+    assert found == [f"demo.yaml:1: flow id '{long_id}' is over {FLOW_ID_LIMIT} characters"]
 
 
 def test_ids_too_long_for_callback_data() -> None:

@@ -25,10 +25,8 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-async def running_sandbox(tmp_path: Path) -> AsyncIterator[RunningSandbox]:
-    running = await start_sandbox(
-        "127.0.0.1", free_port(), f"sqlite+aiosqlite:///{tmp_path / 'sandbox.db'}"
-    )
+async def running_sandbox(database_url: str) -> AsyncIterator[RunningSandbox]:
+    running = await start_sandbox("127.0.0.1", free_port(), database_url)
     yield running
     await running.stop()
 
