@@ -11,6 +11,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
+from babel import Locale
 from babel.messages.plurals import get_plural
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -34,6 +35,12 @@ def pick_language(code: str | None) -> str:
         if base in available_languages():
             return base
     return SOURCE_LANGUAGE
+
+
+def language_name(language: str) -> str:
+    """A language's name in that language, capitalised ('es' -> 'Español')."""
+    name = Locale.parse(language).get_display_name(language) or language
+    return name[:1].upper() + name[1:]
 
 
 class Translator:
