@@ -4,8 +4,10 @@ territory and a web chat page, on 127.0.0.1: try the bot with no token and no in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import secrets
+import signal
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -22,6 +24,8 @@ from storage.repository import Repository
 
 DEMO_TERRITORY = "Sandbox demo territory"
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///sse-facilitator-sandbox.db"
+STOP_GRACE = 1.0
+"""Seconds a stop waits for requests in flight: not for the bot's long poll to time out."""
 
 
 def page_routes(sandbox: Sandbox, info: dict[str, Any]) -> list[web.RouteDef]:
@@ -131,7 +135,7 @@ async def start_sandbox(host: str, port: int, database_url: str) -> RunningSandb
     }
     app = web.Application(client_max_size=20 * 1024 * 1024)
     app.add_routes(api_routes(sandbox) + page_routes(sandbox, info))
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=STOP_GRACE)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     polling = PollingBot(
@@ -146,7 +150,10 @@ async def serve(host: str, port: int, database_url: str) -> None:
     print(f"Sandbox ready: open {running.url} in a browser.")
     print(f"Demo territory join code: {running.join_code} (link: /start {running.join_code})")
     print("Stop with Ctrl+C.")
+    stopped = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):  # `kill` stops it as cleanly as Ctrl+C
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     try:
-        await asyncio.Event().wait()
+        await stopped.wait()
     finally:
         await running.stop()
