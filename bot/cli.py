@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -196,11 +197,13 @@ def cmd_run(_: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox.app import SANDBOX_DATABASE_URL, serve
+    from bot.sandbox.state import default_state_path
 
     url = os.environ.get("DATABASE_URL") or SANDBOX_DATABASE_URL
+    state = Path(args.state) if args.state else default_state_path(url)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve(args.host, args.port, url))
+        asyncio.run(serve(args.host, args.port, url, state))
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", 1)
     return 0
@@ -234,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8080)
+    sandbox.add_argument(
+        "--state",
+        metavar="FILE",
+        help="the fake Telegram's test people, chats and ids (default: beside the database "
+        "file, e.g. sse-facilitator-sandbox.telegram.json)",
+    )
     sandbox.set_defaults(handler=cmd_sandbox)
 
     territory = commands.add_parser("territory", help="territories").add_subparsers(

@@ -4,16 +4,20 @@ territory and a web chat page, on 127.0.0.1: try the bot with no token and no in
 from __future__ import annotations
 
 import asyncio
-import itertools
+import contextlib
 import secrets
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from bot.config import Settings
 from bot.sandbox.server import BOT_ID, BOT_USERNAME, Sandbox, api_routes
+from bot.sandbox.state import SandboxState, database_is_new
 from bot.telegram.app import PollingBot
 from dialogs.i18n import available_languages
 from storage import db
@@ -21,11 +25,14 @@ from storage.repository import Repository
 
 DEMO_TERRITORY = "Sandbox demo territory"
 SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///sse-facilitator-sandbox.db"
+STOP_GRACE = 1.0
+"""Seconds a stop waits for requests in flight: not for the bot's long poll to time out."""
 
 
-def page_routes(sandbox: Sandbox, info: dict[str, Any]) -> list[web.RouteDef]:
-    """The web chat page and the JSON it uses to act as users."""
-    user_ids = itertools.count(1001)
+def page_routes(
+    sandbox: Sandbox, info: dict[str, Any], user_ids: Iterator[int]
+) -> list[web.RouteDef]:
+    """The web chat page and the JSON it uses to act as users (new ones get `user_ids`)."""
     page = (resources.files("bot.sandbox") / "page.html").read_text(encoding="utf-8")
 
     def user_of(request: web.Request) -> Any:
@@ -39,6 +46,14 @@ def page_routes(sandbox: Sandbox, info: dict[str, Any]) -> list[web.RouteDef]:
 
     async def get_info(_: web.Request) -> web.Response:
         return web.json_response({**info, "languages": list(available_languages())})
+
+    async def list_users(_: web.Request) -> web.Response:
+        return web.json_response(
+            [
+                {"id": u["id"], "name": u["first_name"], "language": u.get("language_code", "")}
+                for u in sandbox.users.values()
+            ]
+        )
 
     async def add_user(request: web.Request) -> web.Response:
         body = await request.json()
@@ -80,6 +95,7 @@ def page_routes(sandbox: Sandbox, info: dict[str, Any]) -> list[web.RouteDef]:
     return [
         web.get("/", index),
         web.get("/sandbox/api/info", get_info),
+        web.get("/sandbox/api/users", list_users),
         web.post("/sandbox/api/users", add_user),
         web.get("/sandbox/api/users/{user}/messages", messages),
         web.post("/sandbox/api/users/{user}/send", send),
@@ -107,20 +123,32 @@ class RunningSandbox:
     runner: web.AppRunner
     database: db.Database
     polling: PollingBot = field(repr=False)
+    state: SandboxState = field(repr=False)
+    notice: str | None = None
+    """One line for the console when the state file was missing or unreadable."""
 
     async def stop(self) -> None:
-        await self.polling.stop()
-        await self.runner.cleanup()
-        await self.database.dispose()
+        try:
+            await self.polling.stop()
+            await self.runner.cleanup()
+        finally:
+            await self.state.close()
+            await self.database.dispose()
 
 
-async def start_sandbox(host: str, port: int, database_url: str) -> RunningSandbox:
+async def start_sandbox(
+    host: str, port: int, database_url: str, state_path: Path | None = None
+) -> RunningSandbox:
+    """Start everything; the fake Telegram's state is kept in `state_path` (None: in memory)."""
+    ids_used_before = not database_is_new(database_url)
     if db.is_sqlite(database_url):
         await asyncio.to_thread(db.upgrade, database_url)
     database = db.Database(database_url)
     join_code = await demo_join_code(database)
     token = f"{BOT_ID}:{secrets.token_urlsafe(24)}"
     sandbox = Sandbox(token)
+    state = SandboxState(sandbox, state_path)
+    notice = state.load(ids_used_before=ids_used_before)
     url = f"http://{host}:{port}"
     info = {
         "bot_username": BOT_USERNAME,
@@ -129,21 +157,34 @@ async def start_sandbox(host: str, port: int, database_url: str) -> RunningSandb
         "join_link": f"https://t.me/{BOT_USERNAME}?start={join_code}",
     }
     app = web.Application(client_max_size=20 * 1024 * 1024)
-    app.add_routes(api_routes(sandbox) + page_routes(sandbox, info))
-    runner = web.AppRunner(app)
+    app.add_routes(api_routes(sandbox) + page_routes(sandbox, info, state.user_ids))
+    runner = web.AppRunner(app, shutdown_timeout=STOP_GRACE)
     await runner.setup()
-    await web.TCPSite(runner, host, port).start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError:
+        await runner.cleanup()
+        await database.dispose()
+        raise
+    state.start()
     polling = PollingBot(Settings(token, url, database_url, frozenset()), database)
     await polling.start()
-    return RunningSandbox(url, join_code, sandbox, runner, database, polling)
+    return RunningSandbox(url, join_code, sandbox, runner, database, polling, state, notice)
 
 
-async def serve(host: str, port: int, database_url: str) -> None:
-    running = await start_sandbox(host, port, database_url)
+async def serve(host: str, port: int, database_url: str, state_path: Path | None) -> None:
+    running = await start_sandbox(host, port, database_url, state_path)
+    if running.notice:
+        print(running.notice)
     print(f"Sandbox ready: open {running.url} in a browser.")
     print(f"Demo territory join code: {running.join_code} (link: /start {running.join_code})")
+    where = state_path or "memory only (gone when stopped)"
+    print(f"Test people and their chats are kept in {where}.")
     print("Stop with Ctrl+C.")
+    stopped = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):  # `kill` stops it as cleanly as Ctrl+C
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     try:
-        await asyncio.Event().wait()
+        await stopped.wait()
     finally:
         await running.stop()
