@@ -61,7 +61,7 @@ class RunningBot:
         await self.database.dispose()
 
 
-async def next_prompt(user: SandboxUser, before: int, timeout: float = 10.0) -> BotMessage:
+async def next_prompt(user: SandboxUser, before: int, timeout: float = 30.0) -> BotMessage:
     """Wait for a new message with buttons after message index `before` (a question or menu)."""
     await user.wait(lambda: any(m.buttons for m in user.messages[before:]), timeout)
     user.mark_seen()

@@ -1,0 +1,73 @@
+"""A room of people answering at the same minute: every answer stored once, every press
+answered, no error message."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.sandbox.server import Sandbox, SandboxUser
+from storage.models import Answer, InboxUpdate, Participant, ProcessedUpdate, Territory
+from tests.bot.harness import RunningBot, join, next_prompt, tap, toggle
+
+PEOPLE = 100
+WAIT = 60.0
+
+
+async def answer_the_communication_block(user: SandboxUser, code: str, n: int) -> None:
+    """Join, agree, open a block and answer all of it: presses, a multi-select and texts."""
+    await join(user, code, "I agree")
+    await tap(user, "Communication")
+    await tap(user, "1 · Emerging")
+    await toggle(user, "Fairs")
+    await tap(user, "Done ✓")
+    for level in ("2 · Established", "Don't know", "3 · Consolidated"):
+        await tap(user, level)
+    for text in (f"Strength of person {n}", f"Next step of person {n}"):
+        before = len(user.messages)
+        await user.send_text(text)
+        await next_prompt(user, before, WAIT)
+
+
+async def test_a_hundred_people_answer_at_once(
+    sandbox: Sandbox,
+    running_bot: RunningBot,
+    territory: Territory,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    people = [sandbox.user(20_000 + n, f"Person {n}", "en") for n in range(PEOPLE)]
+    await asyncio.gather(
+        *(answer_the_communication_block(p, territory.join_code, n) for n, p in enumerate(people))
+    )
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(Participant.external_id, Answer.question_id, Answer.value).join(
+                    Answer, Answer.participant_id == Participant.id
+                )
+            )
+        ).all()
+        processed = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
+        waiting = await session.scalar(select(func.count()).select_from(InboxUpdate))
+    by_person: dict[str, dict[str, object]] = {}
+    for external_id, question, value in rows:
+        assert question not in by_person.setdefault(external_id, {}), "stored once"
+        by_person[external_id][question] = value
+    assert len(by_person) == PEOPLE
+    for n, person in enumerate(people):
+        assert by_person[str(person.id)] == {
+            "plan": {"choice": "1"},
+            "actions": {"choices": ["fairs"]},
+            "audiences": {"choice": "2"},
+            "advocacy": {"dk": True},
+            "results": {"choice": "3"},
+            "strength": {"text": f"Strength of person {n}"},
+            "next_step": {"text": f"Next step of person {n}"},
+        }
+        assert person.messages[-1].text == "Choose a block. ✅ = finished."
+        assert not any("Sorry" in text for text in person.texts)
+    assert all(sandbox.callbacks.values()), "every press is answered"
+    assert sandbox.errors == []
+    assert processed == len(sandbox.delivered) and waiting == 0
