@@ -228,7 +228,7 @@ class Series:
     calls_by_method: dict[str, float]
     harness_cpu_percent: float
     other_cpu_percent: float
-    """What other processes used meanwhile (this machine is shared: a high figure is noise)."""
+    """What other processes used meanwhile: noise, or the PostgreSQL server (for the bot)."""
     api_errors: dict[str, int]
     logged_errors: dict[str, int]
 
