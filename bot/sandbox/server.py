@@ -90,10 +90,13 @@ class Sandbox:
         self.checker = Checker(load_spec())
         self.updates: list[dict[str, Any]] = []
         self.delivered: list[dict[str, Any]] = []
+        self.delivered_ids: set[int] = set()
         self.update_ids = itertools.count(1)
         self.message_ids = itertools.count(1)
         self.new_update = asyncio.Condition()
-        self.changed = asyncio.Condition()
+        self.watchers: dict[int, asyncio.Condition] = {}
+        """Per user, woken when a call may change what they see (one Condition for all
+        users would wake every waiting user on every call)."""
         self.users: dict[int, dict[str, Any]] = {}
         self.chats: dict[int, Chat] = {}
         self.messages: dict[int, list[BotMessage]] = {}
@@ -101,6 +104,8 @@ class Sandbox:
         """What users sent, per chat, for the web page's transcript."""
         self.files: dict[str, tuple[str, bytes]] = {}
         self.callbacks: dict[str, bool] = {}
+        self.pressed_by: dict[str, int] = {}
+        """The user who sent each callback query."""
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
@@ -170,9 +175,22 @@ class Sandbox:
         result = handler(parsed)
         if asyncio.iscoroutine(result):
             result = await result
-        async with self.changed:
-            self.changed.notify_all()
+        for user_id in self.concerned(method, parsed):
+            if (watcher := self.watchers.get(user_id)) is not None:
+                async with watcher:
+                    watcher.notify_all()
         return result
+
+    def concerned(self, method: str, params: dict[str, Any]) -> list[int]:
+        """The users who may see what a call changed: the user of a private chat, or the one
+        whose callback query is answered; everyone for a group or a call on no chat."""
+        if method == "getUpdates":
+            return []
+        if method == "answerCallbackQuery" and params["callback_query_id"] in self.pressed_by:
+            return [self.pressed_by[params["callback_query_id"]]]
+        if "chat_id" in params and self.chat(params["chat_id"]).type == "private":
+            return [int(params["chat_id"])]
+        return list(self.watchers)
 
     def bot_user(self) -> dict[str, Any]:
         return {
@@ -204,7 +222,10 @@ class Sandbox:
                 except TimeoutError:
                     break
         batch = self.updates[:limit]
-        self.delivered.extend(u for u in batch if u not in self.delivered)
+        for update in batch:
+            if update["update_id"] not in self.delivered_ids:
+                self.delivered_ids.add(update["update_id"])
+                self.delivered.append(update)
         return batch
 
     def _deleteWebhook(self, _: dict[str, Any]) -> bool:
@@ -431,6 +452,7 @@ class SandboxUser:
         """Send a callback query with any data (even forged) from a message."""
         query_id = secrets.token_hex(6)
         self.sandbox.callbacks[query_id] = False
+        self.sandbox.pressed_by[query_id] = self.id
         await self.sandbox.push(
             "callback_query",
             {
@@ -446,13 +468,14 @@ class SandboxUser:
     async def wait(self, until: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait until a condition on what the user sees holds."""
         deadline = time.monotonic() + timeout
-        async with self.sandbox.changed:
+        watcher = self.sandbox.watchers.setdefault(self.id, asyncio.Condition())
+        async with watcher:
             while not until():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise AssertionError(f"timed out; the user saw: {self.texts[-5:]}")
                 try:
-                    await asyncio.wait_for(self.sandbox.changed.wait(), left)
+                    await asyncio.wait_for(watcher.wait(), left)
                 except TimeoutError:
                     continue
 

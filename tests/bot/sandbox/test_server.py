@@ -175,3 +175,22 @@ async def test_photos_chat_actions_and_webhook_conflict(server: SandboxServer) -
     )
     assert (await call(server, "deleteWebhook"))[0] == 200
     assert (await call(server, "getUpdates"))[0] == 200
+
+
+async def test_a_waiting_user_is_woken_by_what_they_see_only(server: SandboxServer) -> None:
+    sandbox = server.sandbox
+    ann, bob = sandbox.user(21), sandbox.user(22)
+    checks = 0
+
+    def ann_got_a_message() -> bool:
+        nonlocal checks
+        checks += 1
+        return bool(ann.messages)
+
+    waiting = asyncio.create_task(ann.wait(ann_got_a_message))
+    await asyncio.sleep(0.05)
+    for _ in range(5):
+        assert (await call(server, "sendMessage", chat_id=bob.id, text="for Bob"))[0] == 200
+    await call(server, "sendMessage", chat_id=ann.id, text="for Ann")
+    await waiting
+    assert checks == 2, "checked on entry and after her own message, not after Bob's"
