@@ -37,7 +37,7 @@ TOKEN = f"{BOT_ID}:bench-{secrets.token_hex(8)}"
 NOT_ACTIONS = {"getUpdates", "getMe", "setMyCommands", "deleteWebhook"}
 """Bot API methods a bot calls to start and to poll, not to answer someone."""
 REPLY_TIMEOUT = 30.0
-ERROR_TEXT = texts.ERROR
+ERROR_TEXT = texts.NOT_SAVED
 JOURNEY: list[tuple[str, str]] = [
     ("text", "/start {code}"),
     ("press", "I agree"),
