@@ -1,5 +1,5 @@
 """The tables: territories, participants, memberships, conversations, answers, and the
-bookkeeping that keeps updates and join codes safe (inbox, processed updates, join attempts)."""
+bookkeeping that keeps updates and join codes safe (received updates, join attempts)."""
 
 from __future__ import annotations
 
@@ -186,30 +186,20 @@ class AnonymousAnswer(Base):
     answered_on: Mapped[date] = mapped_column(Date)
 
 
-class InboxUpdate(Base):
-    """An update received from the channel and not yet handled: written before the channel is
-    told it was received, deleted in the transaction that handles it."""
+class ReceivedUpdate(Base):
+    """An update from a channel: kept (with its payload) as soon as it is received, before
+    the channel is told so; handled once (`handled_at` set and the payload dropped in the
+    transaction that handles it). A redelivered update finds its row and changes nothing."""
 
-    __tablename__ = "inbox"
+    __tablename__ = "updates"
     __table_args__ = (UniqueConstraint("channel", "update_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     update_id: Mapped[int] = mapped_column(BigInteger)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-
-
-class ProcessedUpdate(Base):
-    """Updates already handled, so a redelivered one changes nothing."""
-
-    __tablename__ = "processed_updates"
-    __table_args__ = (UniqueConstraint("channel", "update_id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
-    update_id: Mapped[int] = mapped_column(BigInteger)
-    processed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class JoinAttempt(Base):

@@ -10,9 +10,10 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, delete, func, insert, select, update
+from sqlalchemy import Executable, bindparam, delete, func, insert, null, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,11 +24,10 @@ from storage.models import (
     AnonymousAnswer,
     Answer,
     Conversation,
-    InboxUpdate,
     JoinAttempt,
     Membership,
     Participant,
-    ProcessedUpdate,
+    ReceivedUpdate,
     Territory,
     utcnow,
 )
@@ -93,16 +93,118 @@ class AnswerRecord:
     answered_at: datetime
 
 
+@dataclass(frozen=True)
+class HotStatements:
+    """The statements run for every update, built once per dialect: building a statement
+    and its cache key costs more than running it (they are executed with parameters)."""
+
+    claim: Executable
+    receive: Executable
+    person: Executable
+    conversations: Executable
+    step: Executable
+    step_finished: Executable
+    new_conversation: Executable
+    answer: Executable
+
+
+@cache
+def hot_statements(dialect: str) -> HotStatements:
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    updates = ReceivedUpdate.__table__
+    claim = make_insert(updates).values(
+        channel=bindparam("b_channel"),
+        update_id=bindparam("b_update_id"),
+        received_at=bindparam("now"),
+        handled_at=bindparam("now"),
+    )
+    claim = claim.on_conflict_do_update(
+        index_elements=["channel", "update_id"],
+        set_={"handled_at": claim.excluded.handled_at, "payload": null()},
+        where=updates.c.handled_at.is_(None),
+    )
+    conversations = Conversation.__table__
+    answers = Answer.__table__
+    mine = (
+        conversations.c.participant_id == bindparam("b_participant_id"),
+        conversations.c.territory_id == bindparam("b_territory_id"),
+    )
+    step = (
+        update(conversations)
+        .where(*mine, conversations.c.flow_id == bindparam("b_flow_id"))
+        .where(conversations.c.version == bindparam("expected_version"))
+        .returning(conversations.c.id)
+    )
+    changes = {
+        "state": bindparam("b_state", type_=conversations.c.state.type),
+        "version": conversations.c.version + 1,
+        "updated_at": bindparam("now", type_=conversations.c.updated_at.type),
+    }
+    now = bindparam("now", type_=conversations.c.finished_at.type)
+    next_revision = (
+        select(func.coalesce(func.max(answers.c.revision), 0) + 1)
+        .where(
+            answers.c.conversation_id == bindparam("b_conversation_id"),
+            answers.c.question_id == bindparam("b_question_id"),
+        )
+        .scalar_subquery()
+    )
+    return HotStatements(
+        claim=claim,
+        receive=make_insert(updates).on_conflict_do_nothing(
+            index_elements=["channel", "update_id"]
+        ),
+        person=select(Participant, Membership)
+        .outerjoin(Membership, Membership.participant_id == Participant.id)
+        .where(
+            Participant.channel == bindparam("b_channel"),
+            Participant.external_id == bindparam("external_id"),
+        )
+        .order_by(Membership.joined_at.desc(), Membership.id.desc())
+        .limit(1),
+        conversations=select(
+            conversations.c.id,
+            conversations.c.flow_id,
+            conversations.c.state,
+            conversations.c.version,
+            conversations.c.updated_at,
+        ).where(*mine),
+        step=step.values(**changes, finished_at=None),
+        step_finished=step.values(
+            **changes, finished_at=func.coalesce(conversations.c.finished_at, now)
+        ),
+        new_conversation=insert(conversations)
+        .values(
+            participant_id=bindparam("b_participant_id"),
+            territory_id=bindparam("b_territory_id"),
+            flow_id=bindparam("b_flow_id"),
+            state=bindparam("b_state", type_=conversations.c.state.type),
+            version=1,
+            started_at=now,
+            updated_at=now,
+            finished_at=bindparam("b_finished_at", type_=conversations.c.finished_at.type),
+        )
+        .returning(conversations.c.id),
+        answer=insert(answers).values(
+            conversation_id=bindparam("b_conversation_id"),
+            participant_id=bindparam("b_participant_id"),
+            territory_id=bindparam("b_territory_id"),
+            flow_id=bindparam("b_flow_id"),
+            question_id=bindparam("b_question_id"),
+            revision=next_revision,
+            value=bindparam("b_value", type_=answers.c.value.type),
+            answered_at=bindparam("now", type_=answers.c.answered_at.type),
+        ),
+    )
+
+
 class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    def _insert_ignoring_conflicts(
-        self, table: type[Any], rows: list[dict[str, Any]], keys: list[str]
-    ) -> Insert:
-        dialect = self.session.get_bind().dialect.name
-        make = pg_insert if dialect == "postgresql" else sqlite_insert
-        return make(table).values(rows).on_conflict_do_nothing(index_elements=keys)
+    @property
+    def hot(self) -> HotStatements:
+        return hot_statements(self.session.get_bind().dialect.name)
 
     # ------------------------------------------------------------ territories
 
@@ -151,15 +253,10 @@ class Repository:
 
     async def person(self, channel: str, external_id: str) -> Person | None:
         """The participant with their current territory (joined last), in one query."""
-        row = (
-            await self.session.execute(
-                select(Participant, Membership)
-                .outerjoin(Membership, Membership.participant_id == Participant.id)
-                .where(Participant.channel == channel, Participant.external_id == external_id)
-                .order_by(Membership.joined_at.desc(), Membership.id.desc())
-                .limit(1)
-            )
-        ).first()
+        found = await self.session.execute(
+            self.hot.person, {"b_channel": channel, "external_id": external_id}
+        )
+        row = found.first()
         if row is None:
             return None
         participant, membership = row
@@ -320,16 +417,8 @@ class Repository:
     ) -> list[StoredConversation]:
         """A person's conversations in a territory, as they are now in the database."""
         rows = await self.session.execute(
-            select(
-                Conversation.id,
-                Conversation.flow_id,
-                Conversation.state,
-                Conversation.version,
-                Conversation.updated_at,
-            ).where(
-                Conversation.participant_id == participant.id,
-                Conversation.territory_id == territory.id,
-            )
+            self.hot.conversations,
+            {"b_participant_id": participant.id, "b_territory_id": territory.id},
         )
         return [StoredConversation(*row) for row in rows]
 
@@ -351,84 +440,43 @@ class Repository:
         """
         now = utcnow()
         finished = state.get("status") == "finished"
-        where = (
-            Conversation.participant_id == participant.id,
-            Conversation.territory_id == territory.id,
-            Conversation.flow_id == flow_id,
-        )
-        conversation_id: int | None = None
-        if expected_version != 0:
-            condition = (
-                where
-                if expected_version is None
-                else (*where, Conversation.version == expected_version)
-            )
-            conversation_id = await self.session.scalar(
-                update(Conversation)
-                .where(*condition)
-                .values(
-                    state=state,
-                    version=Conversation.version + 1,
-                    updated_at=now,
-                    finished_at=func.coalesce(Conversation.finished_at, now) if finished else None,
+        whose = {"b_participant_id": participant.id, "b_territory_id": territory.id}
+        if expected_version is None:
+            found = await self.session.scalar(
+                select(Conversation.version).where(
+                    Conversation.participant_id == participant.id,
+                    Conversation.territory_id == territory.id,
+                    Conversation.flow_id == flow_id,
                 )
-                .returning(Conversation.id)
-                .execution_options(synchronize_session=False)
             )
-            if conversation_id is None and expected_version is not None:
-                raise ConversationConflict(flow_id)
+            expected_version = found or 0
+        if expected_version == 0:
+            conversation_id = await self.session.scalar(
+                self.hot.new_conversation,
+                {**whose, "b_flow_id": flow_id, "b_state": state, "now": now}
+                | {"b_finished_at": now if finished else None},
+            )
+        else:
+            conversation_id = await self.session.scalar(
+                self.hot.step_finished if finished else self.hot.step,
+                {**whose, "b_flow_id": flow_id, "b_state": state, "now": now}
+                | {"expected_version": expected_version},
+            )
         if conversation_id is None:
-            exists = await self.session.scalar(select(Conversation.id).where(*where))
-            if exists is not None:
-                raise ConversationConflict(flow_id)
-            conversation_id = await self.session.scalar(
-                insert(Conversation)
-                .values(
-                    participant_id=participant.id,
-                    territory_id=territory.id,
-                    flow_id=flow_id,
-                    state=state,
-                    version=1,
-                    started_at=now,
-                    updated_at=now,
-                    finished_at=now if finished else None,
-                )
-                .returning(Conversation.id)
-            )
-        assert conversation_id is not None
+            raise ConversationConflict(flow_id)
         for answer in answers:
-            await self._append_answer(conversation_id, participant, territory, answer, now)
+            await self.session.execute(
+                self.hot.answer,
+                {
+                    **whose,
+                    "b_conversation_id": conversation_id,
+                    "b_flow_id": answer.flow_id,
+                    "b_question_id": answer.question_id,
+                    "b_value": answer.value,
+                    "now": now,
+                },
+            )
         return conversation_id
-
-    async def _append_answer(
-        self,
-        conversation_id: int,
-        participant: Participant,
-        territory: Territory,
-        answer: NewAnswer,
-        now: datetime,
-    ) -> None:
-        """Insert the answer with the next revision number, in one statement."""
-        next_revision = (
-            select(func.coalesce(func.max(Answer.revision), 0) + 1)
-            .where(
-                Answer.conversation_id == conversation_id,
-                Answer.question_id == answer.question_id,
-            )
-            .scalar_subquery()
-        )
-        await self.session.execute(
-            insert(Answer).values(
-                conversation_id=conversation_id,
-                participant_id=participant.id,
-                territory_id=territory.id,
-                flow_id=answer.flow_id,
-                question_id=answer.question_id,
-                revision=next_revision,
-                value=answer.value,
-                answered_at=now,
-            )
-        )
 
     async def answer_history(
         self, participant: Participant, territory: Territory
@@ -492,47 +540,39 @@ class Repository:
         self, channel: str, updates: Sequence[tuple[int, dict[str, Any]]]
     ) -> None:
         """Keep received updates until they are handled (a redelivered one is kept once)."""
-        if not updates:
-            return
-        now = utcnow()
-        rows = [
-            {"channel": channel, "update_id": update_id, "payload": payload, "received_at": now}
-            for update_id, payload in updates
-        ]
-        await self.session.execute(
-            self._insert_ignoring_conflicts(InboxUpdate, rows, ["channel", "update_id"])
-        )
+        if updates:
+            now = utcnow()
+            rows = [
+                {"channel": channel, "update_id": update_id, "payload": payload, "received_at": now}
+                for update_id, payload in updates
+            ]
+            await self.session.execute(self.hot.receive, rows)
 
     async def pending_updates(self, channel: str) -> list[dict[str, Any]]:
         """Received and not yet handled, oldest first (after a crash, these are handled first)."""
-        return list(
-            (
-                await self.session.scalars(
-                    select(InboxUpdate.payload)
-                    .where(InboxUpdate.channel == channel)
-                    .order_by(InboxUpdate.update_id)
-                )
-            ).all()
+        payloads = await self.session.scalars(
+            select(ReceivedUpdate.payload)
+            .where(
+                ReceivedUpdate.channel == channel,
+                ReceivedUpdate.handled_at.is_(None),
+                ReceivedUpdate.payload.is_not(None),
+            )
+            .order_by(ReceivedUpdate.update_id)
         )
+        return [p for p in payloads if p is not None]
 
     async def claim_update(self, channel: str, update_id: int) -> bool:
-        """Record an update as processed and take it out of the inbox; False if it already was
-        processed (a redelivery)."""
-        row = {"channel": channel, "update_id": update_id, "processed_at": utcnow()}
+        """Mark an update handled (received or not) and drop its payload; False if it was
+        handled before (a redelivery)."""
         result = await self.session.execute(
-            self._insert_ignoring_conflicts(ProcessedUpdate, [row], ["channel", "update_id"])
-        )
-        await self.session.execute(
-            delete(InboxUpdate).where(
-                InboxUpdate.channel == channel, InboxUpdate.update_id == update_id
-            )
+            self.hot.claim, {"b_channel": channel, "b_update_id": update_id, "now": utcnow()}
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def prune(self, processed_before: datetime, attempts_before: datetime) -> None:
-        """Forget processed update ids and wrong join codes once they no longer matter."""
+    async def prune(self, handled_before: datetime, attempts_before: datetime) -> None:
+        """Forget handled update ids and wrong join codes once they no longer matter."""
         await self.session.execute(
-            delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < processed_before)
+            delete(ReceivedUpdate).where(ReceivedUpdate.handled_at < handled_before)
         )
         await self.session.execute(
             delete(JoinAttempt).where(JoinAttempt.failed_at < attempts_before)

@@ -103,7 +103,7 @@ def build_dispatcher() -> Dispatcher:
     """Routers and middlewares. What handlers receive by name comes with each update (see
     `PollingBot.context`): `database`, `sender`, `flows`, `guard`, `bot_link`; then, from the
     middlewares, `repo`, `out`, `participant`, `territory`, `role`, `tr`, `conversations`."""
-    dispatcher = Dispatcher()
+    dispatcher = Dispatcher(disable_fsm=True)  # conversations live in the database
     dispatcher.update.outer_middleware(OnePerPerson())
     dispatcher.update.outer_middleware(UnitOfWork())
     dispatcher.update.outer_middleware(Person())

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Sandbox, SandboxUser
-from storage.models import Answer, InboxUpdate, Participant, ProcessedUpdate, Territory
+from storage.models import Answer, Participant, ReceivedUpdate, Territory
 from tests.bot.harness import RunningBot, join, next_prompt, tap, toggle
 
 PEOPLE = 100
@@ -49,8 +49,12 @@ async def test_a_hundred_people_answer_at_once(
                 )
             )
         ).all()
-        processed = await session.scalar(select(func.count()).select_from(ProcessedUpdate))
-        waiting = await session.scalar(select(func.count()).select_from(InboxUpdate))
+        handled = await session.scalar(
+            select(func.count()).where(ReceivedUpdate.handled_at.is_not(None))
+        )
+        waiting = await session.scalar(
+            select(func.count()).where(ReceivedUpdate.handled_at.is_(None))
+        )
     by_person: dict[str, dict[str, object]] = {}
     for external_id, question, value in rows:
         assert question not in by_person.setdefault(external_id, {}), "stored once"
@@ -70,4 +74,4 @@ async def test_a_hundred_people_answer_at_once(
         assert not any("Sorry" in text for text in person.texts)
     assert all(sandbox.callbacks.values()), "every press is answered"
     assert sandbox.errors == []
-    assert processed == len(sandbox.delivered) and waiting == 0
+    assert handled == len(sandbox.delivered) and waiting == 0

@@ -1,4 +1,5 @@
-"""Inbox of received updates, join attempts, anonymous answers, unreachable people.
+"""Received updates (kept before they are confirmed), join attempts, anonymous answers,
+unreachable people.
 
 Revision ID: 0002
 Revises: 0001
@@ -18,22 +19,29 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
+
 
 def upgrade() -> None:
     op.create_table(
-        "inbox",
+        "updates",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("update_id", sa.BigInteger(), nullable=False),
-        sa.Column(
-            "payload",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("payload", JSON, nullable=True),
         sa.Column("received_at", storage.models.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox")),
-        sa.UniqueConstraint("channel", "update_id", name=op.f("uq_inbox_channel")),
+        sa.Column("handled_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_updates")),
+        sa.UniqueConstraint("channel", "update_id", name=op.f("uq_updates_channel")),
     )
+    with op.batch_alter_table("updates", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_updates_handled_at"), ["handled_at"], unique=False)
+    op.execute(
+        "INSERT INTO updates (channel, update_id, received_at, handled_at) "
+        "SELECT channel, update_id, processed_at, processed_at FROM processed_updates"
+    )
+    op.drop_table("processed_updates")
+
     op.create_table(
         "join_attempts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -51,11 +59,7 @@ def upgrade() -> None:
         sa.Column("territory_id", sa.Integer(), nullable=False),
         sa.Column("flow_id", sa.String(length=32), nullable=False),
         sa.Column("question_id", sa.String(length=64), nullable=False),
-        sa.Column(
-            "value",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
-            nullable=False,
-        ),
+        sa.Column("value", JSON, nullable=False),
         sa.Column("answered_on", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(
             ["territory_id"],
@@ -77,26 +81,33 @@ def upgrade() -> None:
             sa.Column("unreachable_at", storage.models.UTCDateTime(timezone=True), nullable=True)
         )
 
-    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_processed_updates_processed_at"), ["processed_at"], unique=False
-        )
-
 
 def downgrade() -> None:
-    with op.batch_alter_table("processed_updates", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_processed_updates_processed_at"))
-
     with op.batch_alter_table("participants", schema=None) as batch_op:
         batch_op.drop_column("unreachable_at")
 
     with op.batch_alter_table("anonymous_answers", schema=None) as batch_op:
         batch_op.drop_index("ix_anonymous_answers_territory_flow_question")
-
     op.drop_table("anonymous_answers")
+
     with op.batch_alter_table("join_attempts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_join_attempts_who"))
         batch_op.drop_index(batch_op.f("ix_join_attempts_failed_at"))
-
     op.drop_table("join_attempts")
-    op.drop_table("inbox")
+
+    op.create_table(
+        "processed_updates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("update_id", sa.BigInteger(), nullable=False),
+        sa.Column("processed_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_processed_updates")),
+        sa.UniqueConstraint("channel", "update_id", name=op.f("uq_processed_updates_channel")),
+    )
+    op.execute(
+        "INSERT INTO processed_updates (channel, update_id, processed_at) "
+        "SELECT channel, update_id, handled_at FROM updates WHERE handled_at IS NOT NULL"
+    )
+    with op.batch_alter_table("updates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_updates_handled_at"))
+    op.drop_table("updates")
