@@ -335,15 +335,18 @@ async def show(
     tr: Translator,
     pressed: Message | None = None,
 ) -> None:
-    """The engine's outputs as messages (a refreshed question edits `pressed` in place), and
-    the menu when a block is finished."""
-    for reply in render_outputs(outputs, tr):
+    """The engine's outputs as messages (a refreshed question edits `pressed` in place); at
+    the end of a block, what it says goes on top of the menu."""
+    replies = render_outputs(outputs, tr)
+    finished = any(isinstance(o, engine.Finished) for o in outputs)
+    closing = replies.pop().text if finished and replies and replies[-1].keyboard is None else ""
+    for reply in replies:
         if reply.refresh and pressed is not None:
             out.edit(pressed.message_id, reply.text, reply.keyboard)
         else:
             out.send(reply)
-    if any(isinstance(o, engine.Finished) for o in outputs):
-        out.send(await menu_of(conversations, tr))
+    if finished:
+        out.send(menu_reply(await conversations.blocks(), tr, before=closing))
 
 
 async def press(

@@ -29,7 +29,8 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def question_reply(ask: engine.Ask, tr: Translator, before: list[str] | None = None) -> Reply:
+def question_reply(ask: engine.Ask, tr: Translator, before: str = "") -> Reply:
+    """A question with its buttons, under `before` (HTML: what was said just before it)."""
     shown = render_question(ask, tr)
     rows: list[list[InlineKeyboardButton]] = []
     for button in shown.options:
@@ -50,43 +51,44 @@ def question_reply(ask: engine.Ask, tr: Translator, before: list[str] | None = N
     if done:
         rows.append(done)
     rows.append([b for b in navigation if b not in done])
-    text = esc(shown.text)
-    if before:
-        text = "\n".join(esc(line) for line in before) + "\n\n" + text
+    text = join_html(before, esc(shown.text))
     return Reply(text, InlineKeyboardMarkup(inline_keyboard=rows), ask.refresh, ask)
 
 
+def join_html(*parts: str) -> str:
+    return "\n\n".join(part for part in parts if part)
+
+
+def says_html(says: list[engine.Say], tr: Translator) -> str:
+    return join_html(
+        *(
+            f"<b>{esc(render_say(s, tr))}</b>" if s.role == "title" else esc(render_say(s, tr))
+            for s in says
+        )
+    )
+
+
 def render_outputs(outputs: list[engine.Output], tr: Translator) -> list[Reply]:
-    """Says are grouped into one message; a problem or notice goes on top of its question."""
+    """One message per question, with what was said just before it on top (a block's intro,
+    a problem, a notice); what is said after the last question is one message of its own."""
     replies: list[Reply] = []
     says: list[engine.Say] = []
-
-    def flush() -> None:
-        if says:
-            parts = [
-                f"<b>{esc(render_say(s, tr))}</b>" if s.role == "title" else esc(render_say(s, tr))
-                for s in says
-            ]
-            replies.append(Reply("\n\n".join(parts)))
-            says.clear()
-
     for output in outputs:
         if isinstance(output, engine.Say):
             says.append(output)
         elif isinstance(output, engine.Ask):
-            if says and all(s.role in ("problem", "notice") for s in says):
-                before = [render_say(s, tr) for s in says]
-                says.clear()
-                replies.append(question_reply(output, tr, before))
-            else:
-                flush()
-                replies.append(question_reply(output, tr))
-    flush()
+            replies.append(question_reply(output, tr, says_html(says, tr)))
+            says.clear()
+    if says:
+        replies.append(Reply(says_html(says, tr)))
     return replies
 
 
-def menu_reply(blocks: list[BlockStatus], tr: Translator, text: str | None = None) -> Reply:
-    """The blocks as buttons with each one's progress, under `text` (plain; default: MENU)."""
+def menu_reply(
+    blocks: list[BlockStatus], tr: Translator, text: str | None = None, before: str = ""
+) -> Reply:
+    """The blocks as buttons with each one's progress, under `text` (plain; default: MENU),
+    itself under `before` (HTML, e.g. the end of a block)."""
     rows = []
     for block in blocks:
         title = tr(block.flow.short_title)
@@ -100,7 +102,8 @@ def menu_reply(blocks: list[BlockStatus], tr: Translator, text: str | None = Non
         rows.append(
             [InlineKeyboardButton(text=label, callback_data=MenuCb(flow=block.flow.id).pack())]
         )
-    return Reply(esc(text or tr(MENU)), InlineKeyboardMarkup(inline_keyboard=rows))
+    text_html = join_html(before, esc(text or tr(MENU)))
+    return Reply(text_html, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 def language_keyboard(current: str) -> InlineKeyboardMarkup:

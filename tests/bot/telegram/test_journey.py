@@ -22,9 +22,10 @@ async def test_join_by_deep_link_consent_and_first_question(
     assert consent.buttons == [] and consent.text.endswith("\n\n✓ J'accepte")
     assert [b["text"] for b in menu.buttons][:2] == ["Votre territoire", "Cadres juridiques"]
     await amina.press("Cadres juridiques")
-    intro, question = await amina.wait_new(2)
-    assert intro.text.startswith("Cadres juridiques et institutionnels")
-    assert question.text.startswith("Question 1 sur 10")
+    [question] = await amina.wait_new()
+    assert question.text.startswith("Cadres juridiques et institutionnels\n\nLes lois")
+    assert "\n\nQuestion 1 sur 10\n\n" in question.text
+    assert "<b>Cadres juridiques et institutionnels</b>" in question.markup
     await amina.press("2 · Établi")
     [second] = await amina.wait_new()
     assert second.text.startswith("Question 2 sur 10")
