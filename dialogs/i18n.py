@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from babel import Locale
@@ -73,7 +73,7 @@ class Translator:
             return self.text(value)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return str(value)
-        return format_decimal(value, locale=self.language)
+        return _decimal(value, self.language)
 
     def text(self, message: Msg) -> str:
         template = (
@@ -113,6 +113,12 @@ def _load(language: str) -> Translator:
             elif message.string:
                 messages[message.id] = message.string
     return Translator(language, messages, gettext.c2py(plural_expr))
+
+
+@lru_cache(maxsize=4096)
+def _decimal(value: float, language: str) -> str:
+    """A number as written in a language (Babel is slow, and the same few numbers recur)."""
+    return format_decimal(value, locale=language)
 
 
 @cache

@@ -67,6 +67,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    # Durable when the process dies (kill -9 included), not when the machine loses power: a
+    # commit then costs no fsync (0.9 -> 0.1 ms, the largest cost of an update). README, Data.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=2000")
     cursor.close()
 

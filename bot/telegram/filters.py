@@ -1,11 +1,23 @@
-"""Filters on who the person is, read from what the middlewares found (not from `if` chains)."""
+"""Filters: the kind of chat, who the person is (from what the middlewares found), and what a
+message holds. All are async: aiogram runs a plain function or an `F` magic filter in a
+thread (`asyncio.to_thread`), which costs a thread hop per filter per update."""
 
 from __future__ import annotations
 
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import Chat, ChatMemberUpdated, Message, TelegramObject
 
 from storage.models import Participant, Territory
+
+
+class ChatType(Filter):
+    """The update comes from a chat of one of these types (private, group, supergroup)."""
+
+    def __init__(self, *types: str) -> None:
+        self.types = frozenset(types)
+
+    async def __call__(self, event: TelegramObject, event_chat: Chat | None = None) -> bool:
+        return event_chat is not None and event_chat.type in self.types
 
 
 class Joined(Filter):
@@ -18,3 +30,27 @@ class Joined(Filter):
         territory: Territory | None = None,
     ) -> bool:
         return participant is not None and territory is not None
+
+
+class Slash(Filter):
+    """A message that starts with "/" (a command the routers above did not know)."""
+
+    async def __call__(self, message: Message) -> bool:
+        return (message.text or "").startswith("/")
+
+
+class TextOrVoice(Filter):
+    async def __call__(self, message: Message) -> bool:
+        return message.text is not None or message.voice is not None
+
+
+class Added(Filter):
+    """The bot was added to the chat (it was not in it before, and now it is)."""
+
+    OUTSIDE = frozenset({"left", "kicked"})
+
+    async def __call__(self, event: ChatMemberUpdated) -> bool:
+        return (
+            event.old_chat_member.status in self.OUTSIDE
+            and event.new_chat_member.status not in self.OUTSIDE
+        )

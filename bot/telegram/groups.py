@@ -6,21 +6,18 @@ from __future__ import annotations
 
 import re
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from bot import texts
+from bot.telegram.filters import Added, ChatType
 from bot.telegram.sending import Replies
 from dialogs.i18n import Translator
 
-GROUPS = {"group", "supergroup"}
-OUTSIDE = {"left", "kicked"}
-
 router = Router(name="groups")
-router.message.filter(F.chat.type.in_(GROUPS))
-router.callback_query.filter(F.message.chat.type.in_(GROUPS))
-router.my_chat_member.filter(F.chat.type.in_(GROUPS))
+for observer in (router.message, router.callback_query, router.my_chat_member):
+    observer.filter(ChatType("group", "supergroup"))
 
 
 @router.message(Command(re.compile(r".+")))
@@ -29,9 +26,7 @@ async def command(message: Message, out: Replies, tr: Translator, bot_link: str)
     out.say(tr(texts.GROUP, link=bot_link))
 
 
-@router.my_chat_member(
-    F.old_chat_member.status.in_(OUTSIDE), ~F.new_chat_member.status.in_(OUTSIDE)
-)
+@router.my_chat_member(Added())
 async def added(event: ChatMemberUpdated, out: Replies, tr: Translator, bot_link: str) -> None:
     out.say(tr(texts.GROUP, link=bot_link))
 

@@ -26,7 +26,7 @@ from bot.telegram.callbacks import (
     NavCb,
     ToggleCb,
 )
-from bot.telegram.filters import Joined
+from bot.telegram.filters import ChatType, Joined, Slash, TextOrVoice
 from bot.telegram.middlewares import CHANNEL
 from bot.telegram.render import (
     Reply,
@@ -46,9 +46,8 @@ from storage.repository import Repository, normalise_join_code
 MESSAGE_LIMIT = 4096
 
 router = Router(name="participant")
-router.message.filter(F.chat.type == "private")
-router.edited_message.filter(F.chat.type == "private")
-router.callback_query.filter(F.message.chat.type == "private")
+for observer in (router.message, router.edited_message, router.callback_query):
+    observer.filter(ChatType("private"))
 
 
 async def menu_of(conversations: Conversations, tr: Translator, text: str | None = None) -> Reply:
@@ -320,7 +319,7 @@ async def forget_confirmed(
         out.edit(query.message.message_id, esc(tr(texts.KEPT)))
 
 
-@router.message(F.text.startswith("/"))
+@router.message(Slash())
 async def unknown_command(message: Message, out: Replies, tr: Translator) -> None:
     out.say(tr(texts.UNKNOWN_COMMAND))
 
@@ -452,7 +451,7 @@ async def stale_or_forged(query: CallbackQuery, out: Replies, tr: Translator) ->
     out.toast(tr(texts.BUTTON_GONE))
 
 
-@router.message(F.text | F.voice, Joined())
+@router.message(TextOrVoice(), Joined())
 async def typed(
     message: Message, conversations: Conversations, out: Replies, tr: Translator
 ) -> None:
@@ -468,7 +467,7 @@ async def typed(
     await show(await conversations.step(flow_id, event), conversations, out, tr)
 
 
-@router.message(F.text | F.voice)
+@router.message(TextOrVoice())
 async def not_joined(message: Message, out: Replies, tr: Translator) -> None:
     out.say(tr(texts.WELCOME))
 
