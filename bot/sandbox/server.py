@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import random
 import secrets
 import time
 from collections.abc import Callable
@@ -33,6 +34,39 @@ class Fault:
     retry_after: int | None = None
     delay: float = 0.0
     times: int = 1
+
+
+@dataclass
+class Chaos:
+    """Random faults on every call, as a bad network or a busy Telegram gives them: a share
+    answered 5xx, a share 429 (flood control, with `retry_after`), and a share answered only
+    after `late_by` seconds, once the call has taken effect (the answer is lost to a client
+    that stopped waiting, but the message was sent)."""
+
+    server_errors: float = 0.0
+    floods: float = 0.0
+    late: float = 0.0
+    late_by: float = 0.0
+    retry_after: int = 1
+    seed: int = 0
+    random: random.Random = field(init=False, repr=False)
+    injected: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.random = random.Random(self.seed)
+
+    def draw(self) -> str | None:
+        roll = self.random.random()
+        for kind, share in (
+            ("server_error", self.server_errors),
+            ("flood", self.floods),
+            ("late", self.late),
+        ):
+            if roll < share:
+                self.injected[kind] = self.injected.get(kind, 0) + 1
+                return kind
+            roll -= share
+        return None
 
 
 @dataclass
@@ -109,6 +143,9 @@ class Sandbox:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
+        self.chaos: Chaos | None = None
+        self.blocked: set[int] = set()
+        """Users who blocked the bot: calls to their chat are refused (403)."""
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[tuple[str, str]] = []
         self.webhook: str | None = None
@@ -167,7 +204,28 @@ class Sandbox:
                 await asyncio.sleep(fault.delay)
             if fault.status is not None:
                 raise ApiError(fault.status, fault.description, fault.retry_after)
+        chaos = self.chaos.draw() if self.chaos is not None else None
+        if chaos == "server_error":
+            raise ApiError(502, "Bad Gateway")
+        if chaos == "flood":
+            assert self.chaos is not None
+            retry = self.chaos.retry_after
+            raise ApiError(429, f"Too Many Requests: retry after {retry}", retry)
+        result = await self._perform(method, params)
+        if chaos == "late":
+            assert self.chaos is not None
+            await asyncio.sleep(self.chaos.late_by)
+        return result
+
+    async def _perform(self, method: str, params: dict[str, Any]) -> Any:
         parsed = self.checker.check(method, params)
+        chat_id = parsed.get("chat_id")
+        if (
+            chat_id is not None
+            and str(chat_id).lstrip("-").isdigit()
+            and int(chat_id) in self.blocked
+        ):
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
         self.calls.append((method, parsed))
         handler: Callable[[dict[str, Any]], Any] | None = getattr(self, f"_{method}", None)
         if handler is None:

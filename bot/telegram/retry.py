@@ -24,9 +24,19 @@ NOT_REPEATABLE = (SendMessage, SendDocument, SendPhoto)
 
 
 class RetryTransient(BaseRequestMiddleware):
-    def __init__(self, attempts: int = 4, backoff: float = 0.5, longest_wait: float = 60.0):
+    """Up to `attempts` tries: waits of 0.5, 1, 2, 4, then 5 s between server or network
+    errors (about 23 s in all), or what a 429 asks for, up to `longest_wait`."""
+
+    def __init__(
+        self,
+        attempts: int = 8,
+        backoff: float = 0.5,
+        longest_backoff: float = 5.0,
+        longest_wait: float = 60.0,
+    ):
         self.attempts = attempts
         self.backoff = backoff
+        self.longest_backoff = longest_backoff
         self.longest_wait = longest_wait
 
     async def __call__(
@@ -51,7 +61,7 @@ class RetryTransient(BaseRequestMiddleware):
                 timed_out = isinstance(exc.__cause__, TimeoutError)
                 if attempt == self.attempts or (timed_out and isinstance(method, NOT_REPEATABLE)):
                     raise
-                wait = self.backoff * 2 ** (attempt - 1)
+                wait = min(self.backoff * 2 ** (attempt - 1), self.longest_backoff)
                 log.warning(
                     "%s failed (%s), retrying in %s s",
                     method.__api_method__,

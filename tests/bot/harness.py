@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
 import socket
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
 
 from aiohttp import web
 
@@ -13,6 +19,7 @@ from bot.telegram.app import PollingBot
 from storage import db
 
 TOKEN = "123456:TEST-sandbox-token-never-logged"
+SCRIPT = Path(sys.executable).with_name("sse-facilitator")
 
 
 def free_port() -> int:
@@ -96,3 +103,24 @@ async def join(user: SandboxUser, code: str, agree: str) -> BotMessage:
     await user.send_text(f"/start {code}")
     await next_prompt(user, before)
     return await tap(user, agree)
+
+
+async def start(
+    env: dict[str, str], cwd: Path, output: IO[bytes] | None = None
+) -> asyncio.subprocess.Process:
+    """Start `sse-facilitator run` as its own process, with only these TELEGRAM_* and
+    DATABASE_* settings; its output goes to pipes, or to `output` (for long runs)."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
+    where = output if output is not None else asyncio.subprocess.PIPE
+    return await asyncio.create_subprocess_exec(
+        str(SCRIPT), "run", env={**full, **env}, cwd=cwd, stdout=where, stderr=where
+    )
+
+
+async def finish(process: asyncio.subprocess.Process, stop: bool = False) -> tuple[int, str, str]:
+    """Its exit status, standard output and standard error (after SIGTERM if `stop`)."""
+    if stop:
+        process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, (out or b"").decode(), (err or b"").decode()

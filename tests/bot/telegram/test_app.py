@@ -3,37 +3,14 @@ cannot work, and never showing the token."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-import signal
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.sandbox.server import Fault
-from tests.bot.harness import TOKEN, SandboxServer, free_port
+from tests.bot.harness import TOKEN, SandboxServer, finish, free_port, start
 
-SCRIPT = Path(sys.executable).with_name("sse-facilitator")
 SECRET = "987654:SECRET-token-value"
-
-
-async def start(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
-    """Start `sse-facilitator run` with only these TELEGRAM_* and DATABASE_* settings."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
-    return await asyncio.create_subprocess_exec(
-        str(SCRIPT), "run", env={**full, **env}, cwd=cwd,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
-async def finish(process: asyncio.subprocess.Process, stop: bool = False) -> tuple[int, str, str]:
-    """Its exit status, standard output and standard error (after SIGTERM if `stop`)."""
-    if stop:
-        process.send_signal(signal.SIGTERM)
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 def sqlite(tmp_path: Path) -> str:

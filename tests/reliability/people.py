@@ -1,0 +1,93 @@
+"""Simulated people for the reliability tests: each reacts to what their chat shows now, the
+way a person does, so a lost reply or a restarted bot only slows them down."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+
+from bot.sandbox.server import BotMessage, SandboxUser
+
+BLOCK = "Communication"
+LEVELS = {1: "1 · Emerging", 3: "2 · Established", 4: "Don't know", 5: "3 · Consolidated"}
+EXPECTED = {
+    "plan": {"choice": "1"},
+    "actions": {"choices": ["fairs"]},
+    "audiences": {"choice": "2"},
+    "advocacy": {"dk": True},
+    "results": {"choice": "3"},
+}
+QUESTION = re.compile(r"Question (\d) of 7")
+
+
+def texts_of(n: int) -> tuple[str, str]:
+    return f"Strength of person {n}", f"Next step of person {n}"
+
+
+@dataclass
+class Person:
+    """Joins with `code` and answers the Communication block, reacting to the newest prompt
+    (a message with buttons). When nothing comes back in `patience` seconds, sends /menu."""
+
+    user: SandboxUser
+    n: int
+    code: str
+    patience: float = 20.0
+    actions: int = 0
+    stalls: int = 0
+    done: bool = False
+
+    def prompt(self) -> BotMessage | None:
+        return next((m for m in reversed(self.user.messages) if m.buttons), None)
+
+    async def act(self) -> None:
+        prompt = self.prompt()
+        labels = [b["text"] for b in prompt.buttons] if prompt else []
+        question = QUESTION.search(prompt.text) if prompt else None
+        if prompt is None:
+            await self.user.send_text(f"/start {self.code}")
+        elif "I agree" in labels:
+            await self.user.press("I agree", message=prompt)
+        elif question is None:  # the menu
+            block = next(label for label in labels if BLOCK in label)
+            if block.startswith("✅"):
+                self.done = True
+                return
+            await self.user.press(block, message=prompt)
+        else:
+            await self.answer(int(question.group(1)), prompt, labels)
+        self.actions += 1
+
+    async def answer(self, number: int, prompt: BotMessage, labels: list[str]) -> None:
+        if number in LEVELS:
+            await self.user.press(LEVELS[number], message=prompt)
+        elif number == 2:
+            await self.user.press("Done ✓" if "✓ Fairs" in labels else "Fairs", message=prompt)
+        else:
+            await self.user.send_text(texts_of(self.n)[number - 6])
+
+    def replied(self, acted: BotMessage | None, edits: int) -> bool:
+        """A newer message with buttons, or the acted-on one edited and still with buttons (a
+        closed question, which loses its buttons, is no reply)."""
+        newest = self.prompt()
+        if newest is None:
+            return False
+        if acted is None or newest.message_id > acted.message_id:
+            return True
+        return newest is acted and acted.edits > edits
+
+    async def walk(self) -> None:
+        while not self.done:
+            acted = self.prompt()
+            edits = acted.edits if acted else 0
+            await self.act()
+            while not self.done:
+                try:
+                    await self.user.wait(partial(self.replied, acted, edits), self.patience)
+                    break
+                except AssertionError:
+                    self.stalls += 1  # no reply: ask for the menu and go on from there
+                    acted = self.prompt()
+                    edits = acted.edits if acted else 0
+                    await self.user.send_text("/menu")
