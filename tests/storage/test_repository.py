@@ -187,3 +187,37 @@ async def test_forgotten_participant_leaves_anonymous_answers(sessions: Sessions
     assert [(a.participant_id, a.conversation_id, a.value) for a in rows] == [
         (None, None, {"choice": "2"})
     ]
+
+
+async def test_forgetting_leaves_button_answers_that_nothing_links(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        territory = await make_territory(repo)
+        stays = await repo.ensure_participant("telegram", "1")
+        leaves = await repo.ensure_participant("telegram", "2")
+        for person in (stays, leaves):
+            await repo.save_step(person, territory, "legal", {}, [
+                NewAnswer("legal", "instrument", {"choice": "1"}),
+                NewAnswer("legal", "entities", {"choices": ["cooperatives"]}),
+                NewAnswer("legal", "strength", {"text": "We meet every month."}),
+            ])  # fmt: skip
+            await repo.save_step(person, territory, "legal", {}, [
+                NewAnswer("legal", "instrument", {"choice": "2"}),
+                NewAnswer("legal", "lead", {"voice": {"file_id": "v", "duration": 3}}),
+                NewAnswer("legal", "budget", {"dk": True}),
+            ])  # fmt: skip
+        await repo.forget_participant(leaves)
+    async with sessions() as session:
+        repo = Repository(session)
+        left = await repo.anonymous_answers(territory)
+        answers = (await session.scalars(select(Answer))).all()
+        assert await repo.participant("telegram", "2") is None
+    assert {a.participant_id for a in answers} == {stays.id}, "the other person's stay whole"
+    assert sorted((a.question_id, str(a.value)) for a in left) == [
+        ("budget", "{'dk': True}"),
+        ("entities", "{'choices': ['cooperatives']}"),
+        ("instrument", "{'choice': '2'}"),
+    ], "the latest button answers only: no text, no voice, no earlier revision"
+    assert all(a.answered_on == datetime.now(UTC).date() for a in left), "the day only"
+    assert all(len(a.id) == 32 and int(a.id, 16) >= 0 for a in left), "random ids"
+    assert not hasattr(left[0], "participant_id") and not hasattr(left[0], "conversation_id")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import BotMessage, Chat, Fault, Sandbox, SandboxUser
 from storage.models import AnonymousAnswer, Answer, Conversation, Participant, Territory
+from storage.repository import Repository
 from tests.bot.harness import RunningBot, join, next_prompt, say, tap, toggle
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -359,3 +363,119 @@ async def test_pressing_the_answer_already_chosen_marks_it_once(
     assert "✓ 1 · Emerging" in labels(again)
     await tap(user, "✓ 1 · Emerging")
     assert again.text.endswith("\n\n✓ 1 · Emerging") and again.buttons == []
+
+
+async def double_tap(user: SandboxUser, label: str, message: BotMessage) -> tuple[str, str]:
+    """Two presses of one button before the bot answers the first (both on the message as it
+    was); return when both are answered."""
+    first = await user.press(label, message=message)
+    second = await user.press(label, message=message)
+    await user.wait(lambda: bool(user.sandbox.callbacks[first] and user.sandbox.callbacks[second]))
+    return first, second
+
+
+async def test_double_taps_give_the_right_answer(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    shy = sandbox.user(618, "Shy", "en")
+    await say_text(shy, f"/start {territory.join_code}")
+    await double_tap(shy, "No, thanks", shy.messages[-1])
+    assert shy.texts == [
+        "No problem. Nothing was kept. If you change your mind, open the link again."
+    ]
+    assert await stored(sessions, Participant) == []
+
+    keen = sandbox.user(619, "Keen", "en")
+    await say_text(keen, f"/start {territory.join_code}")
+    consent = keen.messages[-1]
+    _, second = await double_tap(keen, "I agree", consent)
+    await keen.wait(lambda: len(keen.messages) == 2)
+    assert keen.messages[1].text.startswith("Welcome to Dakar <Plateau> & Co!")
+    assert (
+        sandbox.callback_answers[second]["text"]
+        == "You already take part for Dakar <Plateau> & Co."
+    )
+    assert len(await stored(sessions, Participant)) == 1
+
+    question = await tap(keen, "Legal frameworks")
+    await double_tap(keen, "2 · Established", question)
+    await keen.wait(lambda: "Question 2 of 10" in keen.texts[-1])
+    assert sum("Question 2 of 10" in text for text in keen.texts) == 1, "shown once"
+    assert len(await stored(sessions, Answer, question_id="instrument")) == 1
+
+    await say_text(keen, "/forget")
+    await double_tap(keen, "Yes, delete", keen.messages[-1])
+    assert keen.texts[-1] == "Your data is deleted. Thank you for taking part."
+    assert not any(text in ("Nothing was deleted.",) or "Sorry" in text for text in keen.texts)
+    assert await stored(sessions, Participant) == []
+    assert sandbox.errors == [] or {e for _, e in sandbox.errors} == {
+        "Bad Request: message is not modified"
+    }
+
+
+async def test_a_person_who_blocked_the_bot_is_marked_unreachable(
+    sandbox: Sandbox,
+    running_bot: RunningBot,
+    territory: Territory,
+    sessions: Sessions,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = sandbox.user(620, "Gone", "en")
+    await join(user, territory.join_code, "I agree")
+    sandbox.blocked.add(user.id)
+    calls = len(sandbox.calls)
+    press = await user.press("Legal frameworks")
+    await user.wait(lambda: sandbox.callbacks[press])
+    await asyncio.sleep(0.3)
+    [person] = await stored(sessions, Participant)
+    assert person.unreachable_at is not None
+    tries = [method for method, params in sandbox.calls[calls:] if params.get("chat_id") == user.id]
+    assert tries == [], "refused once, not tried again"
+    assert not any(r.exc_info for r in caplog.records), "no traceback in the log"
+    sandbox.blocked.discard(user.id)
+    await say(user, "/menu")
+    [person] = await stored(sessions, Participant)
+    assert person.unreachable_at is None, "writing again makes them reachable"
+
+
+async def test_mydata_shows_everything_and_sends_files_when_long(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    async with sessions() as session, session.begin():
+        other = await Repository(session).create_territory(
+            name="Córdoba", country="AR", timezone="America/Argentina/Cordoba", language="es"
+        )
+    user = sandbox.user(621, "Mo", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Communication")
+    await tap(user, "1 · Emerging")
+    await tap(user, "◀ Back")
+    await tap(user, "2 · Established")
+    await say_text(user, f"/join {other.join_code}")
+    await say_text(user, "/mydata")
+    text = user.texts[-1]
+    assert text.startswith("Everything I keep about you:\nName: Mo. Language: English.\n")
+    assert "Telegram id: 621." in text and "You agreed on " in text
+    assert "Córdoba: taking part since " in text and "Dakar <Plateau> & Co: taking part" in text
+    assert "→ 1 · Emerging (" in text and ", #1)" in text
+    assert "→ 2 · Established (" in text and ", #2)" in text
+    long = ("A long answer about our cooperative. " * 50).strip()
+    await say_text(user, f"/join {territory.join_code}")
+    await tap(user, "Communication · 1/7")
+    for _ in range(4):
+        await tap(user, "Skip ▶")
+    await say(user, long)
+    await say(user, long)
+    before = len(user.messages)
+    await user.send_text("/mydata")
+    await user.wait(lambda: len(user.messages) == before + 3)
+    summary, as_text, as_json = user.messages[before:]
+    assert summary.text.endswith("Your answers are long, so they are in the two files below: "
+                                 "one to read, and one for computers (JSON).")  # fmt: skip
+    assert (as_text.kind, as_json.kind) == ("document", "document")
+    readable = sandbox.files[as_text.file_id][1].decode()
+    data = json.loads(sandbox.files[as_json.file_id][1])
+    assert readable.count(long) == 2
+    assert data["telegram_id"] == "621" and len(data["territories"]) == 2
+    assert [a["revision"] for a in data["answers"] if a["question"] == "plan"] == [1, 2]
+    assert [a["answer"] for a in data["answers"] if a["question"] == "strength"] == [{"text": long}]
