@@ -45,6 +45,13 @@ from storage.repository import Repository, normalise_join_code
 
 MESSAGE_LIMIT = 4096
 
+
+def plain(text: str) -> str:
+    """What a person typed, as it can be stored anywhere: without NUL characters (which
+    PostgreSQL refuses in text and JSON, and no person means to send)."""
+    return text.replace("\x00", "")
+
+
 router = Router(name="participant")
 for observer in (router.message, router.edited_message, router.callback_query):
     observer.filter(ChatType("private"))
@@ -207,7 +214,7 @@ async def consent(
     joining = participant or await repo.ensure_participant(CHANNEL, str(query.from_user.id))
     if joining.consent_at is None:
         await repo.record_consent(
-            joining, language=tr.language, display_name=query.from_user.full_name
+            joining, language=tr.language, display_name=plain(query.from_user.full_name)
         )
     await repo.join(joining, found)
     out.edit(message.message_id, f"{message.html_text}\n\n<b>✓ {esc(tr(texts.AGREE))}</b>")
@@ -463,7 +470,7 @@ async def typed(
     if message.voice is not None:
         event: engine.Input = engine.Voice(message.voice.file_id, message.voice.duration)
     else:
-        event = engine.Text(message.text or "")
+        event = engine.Text(plain(message.text or ""))
     await show(await conversations.step(flow_id, event), conversations, out, tr)
 
 

@@ -91,7 +91,7 @@ class Poller:
     @staticmethod
     async def _keep(session: AsyncSession, *, updates: list[Update]) -> None:
         kept = [
-            (u.update_id, u.model_dump(mode="json", exclude_unset=True, by_alias=True))
+            (u.update_id, storable(u.model_dump(mode="json", exclude_unset=True, by_alias=True)))
             for u in updates
         ]
         await Repository(session).receive_updates(CHANNEL, kept)
@@ -122,6 +122,18 @@ class Poller:
         self.stopping.set()
         if self.handling:
             await asyncio.wait(set(self.handling), timeout=grace)
+
+
+def storable(value: Any) -> Any:
+    """The update's JSON without NUL characters, which PostgreSQL refuses in JSON (one such
+    message must not stop the bot from keeping any update at all)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value
 
 
 def _consume(future: asyncio.Future[Any]) -> None:

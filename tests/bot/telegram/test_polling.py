@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Sandbox
-from storage.models import ReceivedUpdate, Territory
+from storage.models import Answer, ReceivedUpdate, Territory
 from storage.repository import Repository
 from tests.bot.harness import RunningBot, SandboxServer
 
@@ -43,3 +43,28 @@ async def test_updates_kept_before_a_crash_are_handled_at_the_next_start(
                                              ReceivedUpdate.handled_at))).all()  # fmt: skip
     assert {r.update_id for r in rows} >= {9001, 9002}
     assert all(r.handled_at is not None and r.payload is None for r in rows), "payloads dropped"
+
+
+async def test_a_nul_character_stops_nothing(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(802, "Nul\x00l", "en")
+    await user.send_text(f"/start {territory.join_code}")
+    await user.wait(lambda: bool(user.messages))
+    await user.press("I agree")
+    await user.wait(lambda: len(user.messages) == 2)
+    await user.press("Legal frameworks")
+    await user.wait(lambda: len(user.messages) == 3)
+    for _ in range(6):  # no act: the questions about it are not asked
+        count = len(user.messages)
+        await user.press("Skip ▶")
+        await user.wait(lambda c=count: len(user.messages) > c)
+    count = len(user.messages)
+    await user.send_text("Zero\x00width and NUL")
+    await user.wait(lambda: len(user.messages) > count)
+    assert "What is one concrete next step" in user.texts[-1]
+    async with sessions() as session:
+        [stored] = (
+            await session.scalars(select(Answer.value).where(Answer.question_id == "strength"))
+        ).all()
+    assert stored == {"text": "Zerowidth and NUL"}
