@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -22,9 +24,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.telegram.middlewares import CHANNEL
 from storage.db import Database
+from storage.models import utcnow
 from storage.repository import Repository
 
 log = logging.getLogger(__name__)
+KEEP_HANDLED = timedelta(days=2)
+"""How long a handled update's id is kept to recognise a redelivery (Telegram redelivers
+only what was not confirmed, within a day)."""
+PRUNE_EVERY = 3600.0
 
 
 class Poller:
@@ -46,6 +53,7 @@ class Poller:
         self.allowed_updates = allowed_updates
         self.handling: set[asyncio.Task[Any]] = set()
         self.stopping = asyncio.Event()
+        self.pruned_at = -PRUNE_EVERY
 
     async def run(self) -> None:
         """Handle what a previous run left in the inbox, then poll until `stop()`."""
@@ -71,6 +79,22 @@ class Poller:
                 self._handle(update)
             if updates:
                 offset = updates[-1].update_id + 1
+            await self._prune()
+
+    async def _prune(self) -> None:
+        """Now and then, forget old handled update ids and wrong join codes."""
+        if time.monotonic() - self.pruned_at < PRUNE_EVERY:
+            return
+        self.pruned_at = time.monotonic()
+        now = utcnow()
+        try:
+            await self.database.run(
+                lambda session: Repository(session).prune(
+                    now - KEEP_HANDLED, now - timedelta(days=1)
+                )
+            )
+        except Exception as error:  # it will be tried again in an hour
+            log.warning("pruning failed: %s", type(error).__name__)
 
     async def _fetch(self, offset: int | None) -> list[Update]:
         """The next updates (waiting up to `timeout`), or none once stopping."""

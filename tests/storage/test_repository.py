@@ -221,3 +221,16 @@ async def test_forgetting_leaves_button_answers_that_nothing_links(sessions: Ses
     assert all(a.answered_on == datetime.now(UTC).date() for a in left), "the day only"
     assert all(len(a.id) == 32 and int(a.id, 16) >= 0 for a in left), "random ids"
     assert not hasattr(left[0], "participant_id") and not hasattr(left[0], "conversation_id")
+
+
+async def test_old_update_ids_and_wrong_codes_are_pruned(sessions: Sessions) -> None:
+    now = datetime.now(UTC)
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        await repo.receive_updates("telegram", [(1, {"update_id": 1}), (2, {"update_id": 2})])
+        assert await repo.claim_update("telegram", 1)
+        await repo.record_join_failure("someone")
+        await repo.prune(now + timedelta(seconds=1), now + timedelta(seconds=1))
+        assert await repo.pending_updates("telegram") == [{"update_id": 2}], "unhandled stay"
+        assert await repo.join_failures("someone", now - timedelta(hours=1)) == []
+        assert await repo.claim_update("telegram", 2)
