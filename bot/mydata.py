@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
@@ -27,8 +28,10 @@ class PersonalData:
     as_json: str
 
 
-def when(moment: datetime, tr: Translator) -> str:
-    return format_datetime(moment, "d MMM y, HH:mm 'UTC'", tzinfo=None, locale=tr.language)
+def when(moment: datetime, tr: Translator, zone: str) -> str:
+    """A date and time in the territory's zone, named the way people say it ("Senegal
+    Time", "hora de Argentina (Córdoba)")."""
+    return format_datetime(moment, "d MMM y, HH:mm VVVV", tzinfo=ZoneInfo(zone), locale=tr.language)
 
 
 def personal_data(
@@ -37,7 +40,9 @@ def personal_data(
     answers: Sequence[AnswerRecord],
     flows: Mapping[str, Flow],
     tr: Translator,
+    zone: str,
 ) -> PersonalData:
+    """`zone`: the time zone to show times in (the person's current territory's)."""
     lines = [
         tr(texts.MYDATA_TITLE),
         tr(
@@ -48,11 +53,11 @@ def personal_data(
         tr(texts.MYDATA_ID, id=participant.external_id),
     ]
     if participant.consent_at is not None:
-        lines.append(tr(texts.MYDATA_CONSENT, when=when(participant.consent_at, tr)))
+        lines.append(tr(texts.MYDATA_CONSENT, when=when(participant.consent_at, tr, zone)))
     for membership in memberships:
         role = texts.MYDATA_ROLES.get(membership.role, texts.MYDATA_ROLES["participant"])
         lines.append(
-            tr(role, territory=membership.territory.name, when=when(membership.joined_at, tr))
+            tr(role, territory=membership.territory.name, when=when(membership.joined_at, tr, zone))
         )
     records: list[dict[str, Any]] = []
     answer_lines: list[str] = []
@@ -71,7 +76,7 @@ def personal_data(
             heading = here
         text = tr(question.text) if question is not None else record.question_id
         answer_lines.append(
-            f"• {text}\n  → {shown} ({when(record.answered_at, tr)}, #{record.revision})"
+            f"• {text}\n  → {shown} ({when(record.answered_at, tr, zone)}, #{record.revision})"
         )
         records.append(
             {

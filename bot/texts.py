@@ -71,16 +71,16 @@ BUTTON_GONE = N_("This button no longer works.")
 SAVED = N_("Saved ✓")
 MYDATA_TITLE = N_("Everything I keep about you:")
 MYDATA_NAME = N_("Name: {name}. Language: {language}.")
-MYDATA_ID = N_("Telegram id: {id}.")
-# Translators: {when} is a date and time, e.g. "28 Nov 2026, 09:12 UTC".
-MYDATA_CONSENT = N_("You agreed on {when}.")
+MYDATA_ID = N_("Telegram ID: {id}.")
+# Translators: {when} is a date and time, e.g. "28 Nov 2026, 09:12 Senegal Time".
+MYDATA_CONSENT = N_("You gave your consent on {when}.")
 MYDATA_ROLES = {
     "participant": N_("{territory}: taking part since {when}."),
     "facilitator": N_("{territory}: facilitating since {when}."),
 }
 MYDATA_IN_FILES = N_(
-    "Your answers are long, so they are in the two files below: one to read, and one for "
-    "computers (JSON)."
+    "Your answers are too long for one message, so they are in the two files below: one to "
+    "read, and one for computers (JSON)."
 )
 MYDATA_EMPTY = N_("No answers yet.")
 MYDATA_NOTHING = N_("I keep nothing about you but your Telegram id.")

@@ -268,6 +268,7 @@ async def mydata(
     out: Replies,
     tr: Translator,
     participant: Participant | None,
+    territory: Territory | None,
     flows: Mapping[str, Flow],
 ) -> None:
     """Everything kept about the person; when it is long, also as two files."""
@@ -280,6 +281,7 @@ async def mydata(
         await repo.everything_answered(participant),
         flows,
         tr,
+        territory.timezone if territory is not None else "UTC",
     )
     whole = f"{data.summary}\n\n{data.answers}"
     if len(esc(whole)) <= MESSAGE_LIMIT:

@@ -455,8 +455,9 @@ async def test_mydata_shows_everything_and_sends_files_when_long(
     await say_text(user, "/mydata")
     text = user.texts[-1]
     assert text.startswith("Everything I keep about you:\nName: Mo. Language: English.\n")
-    assert "Telegram id: 621." in text and "You agreed on " in text
+    assert "Telegram ID: 621." in text and "You gave your consent on " in text
     assert "Córdoba: taking part since " in text and "Dakar <Plateau> & Co: taking part" in text
+    assert "Argentina (Córdoba) Time" in text, "times in the current territory's zone"
     assert "→ 1 · Emerging (" in text and ", #1)" in text
     assert "→ 2 · Established (" in text and ", #2)" in text
     long = ("A long answer about our cooperative. " * 50).strip()
@@ -470,8 +471,10 @@ async def test_mydata_shows_everything_and_sends_files_when_long(
     await user.send_text("/mydata")
     await user.wait(lambda: len(user.messages) == before + 3)
     summary, as_text, as_json = user.messages[before:]
-    assert summary.text.endswith("Your answers are long, so they are in the two files below: "
-                                 "one to read, and one for computers (JSON).")  # fmt: skip
+    assert summary.text.endswith(
+        "Your answers are too long for one message, so they are in the two files below: "
+        "one to read, and one for computers (JSON)."
+    )
     assert (as_text.kind, as_json.kind) == ("document", "document")
     readable = sandbox.files[as_text.file_id][1].decode()
     data = json.loads(sandbox.files[as_json.file_id][1])
