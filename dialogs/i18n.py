@@ -22,8 +22,9 @@ from locales import LOCALES_DIR
 SOURCE_LANGUAGE = "en"
 
 
+@cache
 def available_languages() -> tuple[str, ...]:
-    """English, then every language with a catalog, in alphabetical order."""
+    """English, then every language with a catalog, in alphabetical order (read once)."""
     found = sorted(p.parent.parent.name for p in LOCALES_DIR.glob("*/LC_MESSAGES/messages.po"))
     return (SOURCE_LANGUAGE, *[lang for lang in found if lang != SOURCE_LANGUAGE])
 
