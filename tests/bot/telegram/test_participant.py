@@ -6,7 +6,8 @@ import asyncio
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import BotMessage, Chat, Fault, Sandbox, SandboxUser
@@ -482,3 +483,54 @@ async def test_mydata_shows_everything_and_sends_files_when_long(
     assert data["telegram_id"] == "621" and len(data["territories"]) == 2
     assert [a["revision"] for a in data["answers"] if a["question"] == "plan"] == [1, 2]
     assert [a["answer"] for a in data["answers"] if a["question"] == "strength"] == [{"text": long}]
+
+
+async def test_a_passing_database_failure_is_retried_before_anything_is_said(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(622, "Busy", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Legal frameworks")
+    failing = {"left": 2}
+
+    def busy_twice(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("UPDATE conversations") and failing["left"]:
+            failing["left"] -= 1
+            raise OperationalError(statement, {}, Exception("database is locked"))
+
+    event.listen(running_bot.database.engine.sync_engine, "before_cursor_execute", busy_twice)
+    try:
+        question = await tap(user, "2 · Established")
+    finally:
+        event.remove(running_bot.database.engine.sync_engine, "before_cursor_execute", busy_twice)
+    assert failing["left"] == 0 and question.text.startswith("Question 2 of 10")
+    assert not any("Sorry" in text for text in user.texts)
+    assert [a.value for a in await stored(sessions, Answer, question_id="instrument")] == [
+        {"choice": "2"}
+    ]
+
+
+async def test_when_saving_keeps_failing_the_person_is_told_so_truthfully(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(623, "Down", "fr")
+    await join(user, territory.join_code, "J'accepte")
+    await tap(user, "Cadres juridiques")
+
+    def down(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("UPDATE conversations"):
+            raise OperationalError(statement, {}, Exception("disk I/O error"))
+
+    event.listen(running_bot.database.engine.sync_engine, "before_cursor_execute", down)
+    try:
+        press = await user.press("2 · Établi")
+        await user.wait(lambda: sandbox.callbacks[press] and "Pardon" in user.texts[-1], 20)
+    finally:
+        event.remove(running_bot.database.engine.sync_engine, "before_cursor_execute", down)
+    notice = (
+        "Pardon, il y a eu un problème et je n'ai pas pu enregistrer. Réessayez, s'il vous plaît."
+    )
+    assert user.texts[-1] == notice and sandbox.callback_answers[press]["text"] == notice
+    assert await stored(sessions, Answer, question_id="instrument") == []
+    question = await tap(user, "2 · Établi")  # trying again works
+    assert question.text.startswith("Question 2 sur 10")
