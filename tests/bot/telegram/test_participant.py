@@ -534,3 +534,19 @@ async def test_when_saving_keeps_failing_the_person_is_told_so_truthfully(
     assert await stored(sessions, Answer, question_id="instrument") == []
     question = await tap(user, "2 · Établi")  # trying again works
     assert question.text.startswith("Question 2 sur 10")
+
+
+async def test_guessing_codes_through_the_consent_button_is_slowed_down_too(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(624, "Guess", "en")
+    await say_text(user, "/help")
+    for n in range(5):
+        press = await user.press_data(f"c:WRONGCD{'ABCDE'[n]}:en:yes", user.messages[-1])
+        await user.wait(lambda p=press: sandbox.callbacks[p])
+        assert sandbox.callback_answers[press]["text"] == "This button no longer works."
+    press = await user.press_data(f"c:{territory.join_code}:en:yes", user.messages[-1])
+    await user.wait(lambda: sandbox.callbacks[press])
+    assert sandbox.callback_answers[press]["text"].startswith("Too many wrong codes.")
+    await say_text(user, f"/start {territory.join_code}")
+    assert user.texts[-1] == "Too many wrong codes. Please wait 10 minutes and try again."
