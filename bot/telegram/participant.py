@@ -100,9 +100,11 @@ async def territory_for_code(
     return territory
 
 
+@router.message(CommandStart(deep_link=True))
+@router.message(Command("join", magic=F.args))
 async def join(
     message: Message,
-    code_text: str,
+    command: CommandObject,
     repo: Repository,
     out: Replies,
     tr: Translator,
@@ -111,8 +113,10 @@ async def join(
     flows: Mapping[str, Flow],
     guard: JoinGuard,
 ) -> None:
+    """A code from a link (/start CODE) or typed (/join CODE): the consent notice for someone
+    new, else the territory's menu (it becomes the current one)."""
     user_id = message.from_user.id if message.from_user else message.chat.id
-    found = await territory_for_code(code_text, user_id, repo, guard, tr, out)
+    found = await territory_for_code(command.args or "", user_id, repo, guard, tr, out)
     if found is None:
         return
     if participant is None:
@@ -124,36 +128,6 @@ async def join(
         await repo.join(participant, found)
         text = tr(texts.JOINED, territory=found.name)
     out.send(await menu_of(Conversations(repo, flows, participant, found), tr, text))
-
-
-@router.message(CommandStart(deep_link=True))
-async def start_with_code(
-    message: Message,
-    command: CommandObject,
-    repo: Repository,
-    out: Replies,
-    tr: Translator,
-    participant: Participant | None,
-    territory: Territory | None,
-    flows: Mapping[str, Flow],
-    guard: JoinGuard,
-) -> None:
-    await join(message, command.args or "", repo, out, tr, participant, territory, flows, guard)
-
-
-@router.message(Command("join", magic=F.args))
-async def join_command(
-    message: Message,
-    command: CommandObject,
-    repo: Repository,
-    out: Replies,
-    tr: Translator,
-    participant: Participant | None,
-    territory: Territory | None,
-    flows: Mapping[str, Flow],
-    guard: JoinGuard,
-) -> None:
-    await join(message, command.args or "", repo, out, tr, participant, territory, flows, guard)
 
 
 @router.message(Command("join"))

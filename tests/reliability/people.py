@@ -7,8 +7,13 @@ import re
 from dataclasses import dataclass
 from functools import partial
 
-from bot.sandbox.server import BotMessage, SandboxUser
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.sandbox.server import BotMessage, SandboxUser
+from storage.models import Answer, Participant
+
+Answers = dict[str, object]
 BLOCK = "Communication"
 LEVELS = {1: "1 · Emerging", 3: "2 · Established", 4: "Don't know", 5: "3 · Consolidated"}
 EXPECTED = {
@@ -91,3 +96,25 @@ class Person:
                     acted = self.prompt()
                     edits = acted.edits if acted else 0
                     await self.user.send_text("/menu")
+
+
+async def answers_by_person(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Answers]:
+    """Each person's stored answers (by Telegram id), checking each question is stored once."""
+    async with sessions() as session:
+        rows = (
+            await session.execute(
+                select(Participant.external_id, Answer.question_id, Answer.value).join(
+                    Answer, Answer.participant_id == Participant.id
+                )
+            )
+        ).all()
+    out: dict[str, Answers] = {}
+    for external_id, question, value in rows:
+        assert question not in out.setdefault(external_id, {}), "each answer stored once"
+        out[external_id][question] = value
+    return out
+
+
+def expected_answers(n: int) -> Answers:
+    strength, next_step = texts_of(n)
+    return EXPECTED | {"strength": {"text": strength}, "next_step": {"text": next_step}}

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Sandbox, SandboxUser
-from storage.models import Answer, Participant, ReceivedUpdate, Territory
+from storage.models import ReceivedUpdate, Territory
 from tests.bot.harness import RunningBot, join, next_prompt, tap, toggle
+from tests.reliability.people import answers_by_person, expected_answers, texts_of
 
 PEOPLE = 100
 WAIT = 60.0
@@ -25,7 +26,7 @@ async def answer_the_communication_block(user: SandboxUser, code: str, n: int) -
     await tap(user, "Done ✓")
     for level in ("2 · Established", "Don't know", "3 · Consolidated"):
         await tap(user, level)
-    for text in (f"Strength of person {n}", f"Next step of person {n}"):
+    for text in texts_of(n):
         before = len(user.messages)
         await user.send_text(text)
         await next_prompt(user, before, WAIT)
@@ -42,34 +43,16 @@ async def test_a_hundred_people_answer_at_once(
         *(answer_the_communication_block(p, territory.join_code, n) for n, p in enumerate(people))
     )
     async with sessions() as session:
-        rows = (
-            await session.execute(
-                select(Participant.external_id, Answer.question_id, Answer.value).join(
-                    Answer, Answer.participant_id == Participant.id
-                )
-            )
-        ).all()
         handled = await session.scalar(
             select(func.count()).where(ReceivedUpdate.handled_at.is_not(None))
         )
         waiting = await session.scalar(
             select(func.count()).where(ReceivedUpdate.handled_at.is_(None))
         )
-    by_person: dict[str, dict[str, object]] = {}
-    for external_id, question, value in rows:
-        assert question not in by_person.setdefault(external_id, {}), "stored once"
-        by_person[external_id][question] = value
+    by_person = await answers_by_person(sessions)
     assert len(by_person) == PEOPLE
     for n, person in enumerate(people):
-        assert by_person[str(person.id)] == {
-            "plan": {"choice": "1"},
-            "actions": {"choices": ["fairs"]},
-            "audiences": {"choice": "2"},
-            "advocacy": {"dk": True},
-            "results": {"choice": "3"},
-            "strength": {"text": f"Strength of person {n}"},
-            "next_step": {"text": f"Next step of person {n}"},
-        }
+        assert by_person[str(person.id)] == expected_answers(n)
         assert person.messages[-1].text.endswith("Choose a block. ✅ = finished.")
         assert not any("Sorry" in text for text in person.texts)
     assert all(sandbox.callbacks.values()), "every press is answered"

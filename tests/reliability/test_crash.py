@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Sandbox
-from storage.models import Answer, Participant, ReceivedUpdate, Territory
+from storage.models import ReceivedUpdate, Territory
 from tests.bot.harness import TOKEN, SandboxServer, finish, start
-from tests.reliability.people import EXPECTED, Person, texts_of
+from tests.reliability.people import Person, answers_by_person, expected_answers
 
 PEOPLE = 50
 KILLS = 3
@@ -69,13 +69,6 @@ async def test_kill_9_while_fifty_people_answer(
         code, _, _ = await finish(process, stop=True)
     assert code == 0
     async with sessions() as session:
-        rows = (
-            await session.execute(
-                select(Participant.external_id, Answer.question_id, Answer.value).join(
-                    Answer, Answer.participant_id == Participant.id
-                )
-            )
-        ).all()
         handled = set(
             (
                 await session.scalars(
@@ -86,11 +79,9 @@ async def test_kill_9_while_fifty_people_answer(
     assert await unhandled(sessions) == 0
     delivered = {u["update_id"] for u in sandbox.delivered}
     assert delivered <= handled, "every update Telegram delivered was handled"
+    by_person = await answers_by_person(sessions)
     for person in people:
-        answers = [(q, v) for external, q, v in rows if external == str(person.user.id)]
-        strength, next_step = texts_of(person.n)
-        expected = EXPECTED | {"strength": {"text": strength}, "next_step": {"text": next_step}}
-        assert dict(answers) == expected and len(answers) == len(expected), "stored once"
+        assert by_person[str(person.user.id)] == expected_answers(person.n)
         assert not any("Sorry" in text for text in person.user.texts)
     # Not asserted: a press handled just before a kill may never get its spinner stopped (the
     # reply is lost with the process; see README, Reliability). The person's next action works.

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Chaos, Sandbox
-from storage.models import Answer, Participant, Territory
+from storage.models import Territory
 from tests.bot.harness import RunningBot, SandboxServer
-from tests.reliability.people import EXPECTED, Person, texts_of
+from tests.reliability.people import Person, answers_by_person, expected_answers
 
 PEOPLE = 20
 CLIENT_TIMEOUT = 2.0
@@ -40,21 +39,9 @@ async def test_every_reply_arrives_once_through_faults(
     injected = chaos.injected
     assert injected.get("server_error", 0) > 20 and injected.get("flood", 0) > 5
     assert injected.get("late", 0) >= 1
-    async with sessions() as session:
-        rows = (
-            await session.execute(
-                select(Participant.external_id, Answer.question_id, Answer.value).join(
-                    Answer, Answer.participant_id == Participant.id
-                )
-            )
-        ).all()
+    by_person = await answers_by_person(sessions)
     for person in people:
-        answers = {q: v for external, q, v in rows if external == str(person.user.id)}
-        strength, next_step = texts_of(person.n)
-        assert answers == EXPECTED | {
-            "strength": {"text": strength},
-            "next_step": {"text": next_step},
-        }
+        assert by_person[str(person.user.id)] == expected_answers(person.n)
         assert person.stalls == 0, "no reply went missing"
         questions = [m.text for m in person.user.messages if "Question" in m.text]
         assert len(questions) == len(set(questions)) == 7, "each question shown once"
