@@ -149,7 +149,7 @@ async def check_telegram(bot: Bot, api_url: str) -> str:
 
 
 class PollingBot:
-    """The bot: checks, then polls until stopped; every update is kept in the inbox first."""
+    """The bot: checks, then polls until stopped; every update is kept before it is handled."""
 
     def __init__(
         self,

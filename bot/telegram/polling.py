@@ -1,9 +1,9 @@
 """Long polling that loses no update, even to kill -9.
 
 Telegram forgets an update once a later getUpdates confirms it (its `offset`). Here each batch
-is written to the database's inbox before that happens, and each update leaves the inbox in the
-transaction that handles it. So an update is either handled, or still in the inbox; on start,
-what the inbox holds is handled first. A redelivered update is skipped (processed ids).
+is written to the database (table `updates`) before that happens, and each update is marked
+handled in the transaction that handles it. So an update is either handled, or kept and not
+yet handled; on start, those are handled first. A redelivered update is skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramUnauthorizedError
 from aiogram.methods import GetUpdates
 from aiogram.types import Update
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.telegram.middlewares import CHANNEL
@@ -56,7 +57,7 @@ class Poller:
         self.pruned_at = -PRUNE_EVERY
 
     async def run(self) -> None:
-        """Handle what a previous run left in the inbox, then poll until `stop()`."""
+        """Handle what a previous run kept and did not handle, then poll until `stop()`."""
         await self.recover()
         offset: int | None = None
         failures = 0
@@ -127,7 +128,17 @@ class Poller:
         if pending:
             log.info("handling %d update(s) received before the last stop", len(pending))
         for payload in pending:
-            self._handle(Update.model_validate(payload, context={"bot": self.bot}))
+            try:
+                update = Update.model_validate(payload, context={"bot": self.bot})
+            except ValidationError:  # kept by an older version, say: never let it block a start
+                log.warning("update %s cannot be read any more; dropped", payload.get("update_id"))
+                await self.database.run(
+                    lambda session, p=payload: Repository(session).claim_update(
+                        CHANNEL, int(p.get("update_id", 0))
+                    )
+                )
+                continue
+            self._handle(update)
 
     def _handle(self, update: Update) -> None:
         task = asyncio.create_task(self._feed(update))
@@ -141,8 +152,8 @@ class Poller:
             log.exception("update %s failed", update.update_id)
 
     async def stop(self, grace: float = 10.0) -> None:
-        """Stop fetching and let updates being handled finish (what doesn't, stays in the
-        inbox for the next start)."""
+        """Stop fetching and let updates being handled finish (what doesn't is handled at the
+        next start)."""
         self.stopping.set()
         if self.handling:
             await asyncio.wait(set(self.handling), timeout=grace)

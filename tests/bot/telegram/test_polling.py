@@ -68,3 +68,21 @@ async def test_a_nul_character_stops_nothing(
             await session.scalars(select(Answer.value).where(Answer.question_id == "strength"))
         ).all()
     assert stored == {"text": "Zerowidth and NUL"}
+
+
+async def test_a_kept_update_that_cannot_be_read_never_blocks_a_start(
+    server: SandboxServer, database_url: str, sessions: Sessions
+) -> None:
+    junk = {"update_id": 9100, "message": {"text": "no chat, no date"}}
+    async with sessions() as session, session.begin():
+        await Repository(session).receive_updates("telegram", [(9100, junk)])
+    bot = RunningBot(server.url, database_url)
+    await bot.start()
+    try:
+        user = server.sandbox.user(803, "After", "en")
+        await user.send_text("/help")
+        await user.wait(lambda: bool(user.messages))
+    finally:
+        await bot.stop()
+    async with sessions() as session:
+        assert await Repository(session).pending_updates("telegram") == []
