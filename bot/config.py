@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from storage.db import database_url
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
+TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
+DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 class ConfigError(ValueError):
@@ -43,9 +49,27 @@ class Settings:
             raise ConfigError(
                 "TELEGRAM_API_URL must be an http(s) address, e.g. https://api.telegram.org"
             )
+        token = (os.environ.get("TELEGRAM_BOT_TOKEN") or "").strip() or None
+        if token is not None and not TOKEN_SHAPE.fullmatch(token):
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN does not look like a token from @BotFather "
+                "(digits, a colon, then letters, digits, - and _)"
+            )
+        url = database_url()
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError:
+            raise ConfigError(
+                "DATABASE_URL is not a database URL, e.g. sqlite+aiosqlite:///sse-facilitator.db"
+            ) from None
+        if driver not in DRIVERS:
+            raise ConfigError(
+                f"DATABASE_URL must use {' or '.join(DRIVERS)} (it says {driver}://), e.g. "
+                "sqlite+aiosqlite:///sse-facilitator.db"
+            )
         return cls(
-            telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,
+            telegram_bot_token=token,
             telegram_api_url=api_url,
-            database_url=database_url(),
+            database_url=url,
             admin_telegram_ids=ids,
         )

@@ -83,7 +83,7 @@ MYDATA_IN_FILES = N_(
     "read, and one for computers (JSON)."
 )
 MYDATA_EMPTY = N_("No answers yet.")
-MYDATA_NOTHING = N_("I keep nothing about you but your Telegram id.")
+MYDATA_NOTHING = N_("I keep nothing about you.")
 FORGET_CONFIRM = N_(
     "Delete your data? Your name, language and your written and spoken answers will be "
     "deleted. Your button answers stay in the territory's figures, without your name. "

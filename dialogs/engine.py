@@ -285,7 +285,7 @@ class _Run:
     # -- navigation
 
     def show(self, q: Question, refresh: bool = False) -> None:
-        if self.state["current"] != q.id or not refresh:
+        if self.state["current"] != q.id:  # the same question again keeps unsaved ticks
             answer = self.answers.get(q.id) or {}
             self.state["selection"] = list(answer.get("choices", []))
         self.state["current"] = q.id
@@ -497,6 +497,17 @@ def _repeated(run: _Run, named: str | None, answer: dict[str, Any] | None) -> bo
     return True
 
 
+def _went_back_from(run: _Run, named: str | None) -> bool:
+    """Back pressed on a question after the current one: the person already went back from
+    it (a double tap); nothing more happens."""
+    current = run.current()
+    if named is None or current is None or named == current.id or run.state["status"] != "active":
+        return False
+    return run.flow.question(named) is not None and run.flow.position(named) > run.flow.position(
+        current.id
+    )
+
+
 def _question_for(run: _Run, named: str | None) -> Question | None:
     """The current question, if the input is meant for it; otherwise say so and re-show it."""
     q = run.current()
@@ -649,6 +660,8 @@ def _skip(run: _Run, event: Skip) -> None:
 
 
 def _back(run: _Run, event: Back) -> None:
+    if _went_back_from(run, event.question):
+        return
     q = _question_for(run, event.question)
     if q is None:
         return

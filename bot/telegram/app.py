@@ -15,7 +15,13 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramNotFound, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramUnauthorizedError,
+)
 from aiogram.methods import GetMe, Response, TelegramMethod
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, ErrorEvent
 
@@ -144,6 +150,11 @@ async def check_telegram(bot: Bot, api_url: str) -> str:
         raise BotError(
             f"cannot reach the Telegram Bot API at {api_url}: check TELEGRAM_API_URL and the "
             "network"
+        ) from None
+    except (TelegramAPIError, ClientDecodeError):
+        raise BotError(
+            f"the server at {api_url} does not answer as the Telegram Bot API: check "
+            "TELEGRAM_API_URL"
         ) from None
     return f"https://t.me/{me.username}"
 

@@ -22,32 +22,42 @@ def sqlite(tmp_path: Path) -> str:
     [
         ({}, 2, "TELEGRAM_BOT_TOKEN is not set"),
         ({"TELEGRAM_API_URL": "notaurl"}, 2, "TELEGRAM_API_URL must be an http(s) address"),
+        ({"TELEGRAM_BOT_TOKEN": "SECRET no-colon"}, 2,
+         "TELEGRAM_BOT_TOKEN does not look like a token from @BotFather"),
+        ({"TELEGRAM_API_URL": "{sandbox}/not-the-bot-api"}, 1,
+         "the server at {sandbox}/not-the-bot-api does not answer as the Telegram Bot API"),
+        ({"DATABASE_URL": "sqlite:///bot.db"}, 2,
+         "DATABASE_URL must use sqlite+aiosqlite or postgresql+asyncpg (it says sqlite://)"),
         ({"TELEGRAM_API_URL": "http://127.0.0.1:{closed}"}, 1,
          "cannot reach the Telegram Bot API at http://127.0.0.1:{closed}"),
         ({"DATABASE_URL": "sqlite+aiosqlite:////no/such/folder/bot.db"}, 1,
          "cannot use the database at sqlite+aiosqlite:////no/such/folder/bot.db"),
         ({"DATABASE_URL": "postgresql+asyncpg://bot:hunter2@127.0.0.1:{closed}/bot"}, 1,
          "cannot use the database at postgresql+asyncpg://bot:***@127.0.0.1:{closed}/bot"),
-        ({"DATABASE_URL": "::not a url::"}, 1, "cannot use the database"),
+        ({"DATABASE_URL": "::not a url::"}, 2, "DATABASE_URL is not a database URL"),
     ],
 )  # fmt: skip
 async def test_what_cannot_work_is_said_in_one_line(
     tmp_path: Path, server: SandboxServer, env: dict[str, str], status: int, says: str
 ) -> None:
     closed = free_port()
-    env = {k: v.format(closed=closed) for k, v in env.items()}
+    env = {k: v.format(closed=closed, sandbox=server.url) for k, v in env.items()}
     if "TELEGRAM_BOT_TOKEN is not set" not in says:
         env = {"TELEGRAM_BOT_TOKEN": SECRET, "TELEGRAM_API_URL": server.url,
                "DATABASE_URL": sqlite(tmp_path), **env}  # fmt: skip
     code, out, err = await finish(await start(env, tmp_path))
     assert code == status, err
     assert err.splitlines() == [err.strip()], "one line"
-    assert err.startswith("sse-facilitator: ") and says.format(closed=closed) in err
+    assert (
+        err.startswith("sse-facilitator: ")
+        and says.format(closed=closed, sandbox=server.url) in err
+    )
     assert "SECRET" not in out + err and "hunter2" not in out + err
 
 
 async def test_a_token_telegram_refuses(tmp_path: Path, server: SandboxServer) -> None:
-    env = {"TELEGRAM_BOT_TOKEN": SECRET, "TELEGRAM_API_URL": server.url,
+    # pasted with spaces around it, as often happens: still read as a token
+    env = {"TELEGRAM_BOT_TOKEN": f"  {SECRET}\n", "TELEGRAM_API_URL": server.url,
            "DATABASE_URL": sqlite(tmp_path)}  # fmt: skip
     code, out, err = await finish(await start(env, tmp_path))
     assert (code, err) == (1, "sse-facilitator: Telegram refused the bot token: check "

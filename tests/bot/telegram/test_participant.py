@@ -287,7 +287,7 @@ async def test_mydata_and_forget(
         ("legal", "instrument", {"choice": "3"})
     ]
     await say_text(user, "/mydata")
-    assert user.texts[-1] == "I keep nothing about you but your Telegram id."
+    assert user.texts[-1] == "I keep nothing about you."
 
 
 async def test_commands_are_registered_in_each_language(
