@@ -4,7 +4,7 @@ the middle of a question, groups and channels, messages with no sender. No updat
 person in a private chat gets an answer, and the database stays consistent.
 
 Updates go to the real dispatcher (middlewares, routers, database); replies go over HTTP to
-the local Bot API server. FUZZ_EXAMPLES sets how many sequences run (default 1000)."""
+the local Bot API server. FUZZ_EXAMPLES sets how many sequences run (default 2000)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from storage.models import Answer, Conversation, Membership, Participant, Receiv
 from storage.repository import Repository
 from tests.bot.harness import TOKEN, SandboxServer
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "1000"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "2000"))
 GROUP = Chat(-100900, "supergroup", "Fuzz group")
 CHANNEL_CHAT = Chat(-100901, "channel", "Fuzz channel")
 WEIRD = st.sampled_from(
