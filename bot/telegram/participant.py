@@ -8,6 +8,7 @@ what they say is sent after their transaction commits (see `middlewares.UnitOfWo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -83,20 +84,26 @@ def consent_reply(territory: Territory, language: str) -> Reply:
     )
 
 
+@dataclass(frozen=True)
+class CodeRefused:
+    """Why a code was not checked (`waiting`: too many wrong ones) or not found."""
+
+    text: str
+    waiting: bool = False
+
+
 async def territory_for_code(
-    code_text: str, user_id: int, repo: Repository, guard: JoinGuard, tr: Translator, out: Replies
-) -> Territory | None:
-    """The territory of a code someone typed or pressed; else say why not (and count it)."""
+    code_text: str, user_id: int, repo: Repository, guard: JoinGuard, tr: Translator
+) -> Territory | CodeRefused:
+    """The territory of a code someone typed or pressed; a wrong code is counted."""
     minutes = await guard.wait_minutes(repo, user_id)
     if minutes:
-        out.say(tr.text(texts.code_wait(minutes)))
-        out.toast(tr.text(texts.code_wait(minutes)))
-        return None
+        return CodeRefused(tr.text(texts.code_wait(minutes)), waiting=True)
     code = normalise_join_code(code_text)
     territory = await repo.territory_by_join_code(code) if code else None
     if territory is None:
         await guard.failed(repo, user_id)
-        out.say(tr(texts.CODE_MALFORMED if code is None else texts.CODE_UNKNOWN))
+        return CodeRefused(tr(texts.CODE_MALFORMED if code is None else texts.CODE_UNKNOWN))
     return territory
 
 
@@ -116,8 +123,9 @@ async def join(
     """A code from a link (/start CODE) or typed (/join CODE): the consent notice for someone
     new, else the territory's menu (it becomes the current one)."""
     user_id = message.from_user.id if message.from_user else message.chat.id
-    found = await territory_for_code(command.args or "", user_id, repo, guard, tr, out)
-    if found is None:
+    found = await territory_for_code(command.args or "", user_id, repo, guard, tr)
+    if isinstance(found, CodeRefused):
+        out.say(found.text)
         return
     if participant is None:
         out.send(consent_reply(found, tr.language))
@@ -166,10 +174,12 @@ async def consent(
     message = query.message if isinstance(query.message, Message) else None
     language = callback_data.language
     tr = translator(language) if language in available_languages() else tr
-    found = await territory_for_code(callback_data.code, query.from_user.id, repo, guard, tr, out)
-    if found is None or message is None:
-        out.actions.clear()  # a toast is enough under a button
-        out.toast(out.toast_text or tr(texts.BUTTON_GONE))
+    found = await territory_for_code(callback_data.code, query.from_user.id, repo, guard, tr)
+    if isinstance(found, CodeRefused):  # under a button, a short notice is enough
+        out.toast(found.text if found.waiting else tr(texts.BUTTON_GONE))
+        return
+    if message is None:
+        out.toast(tr(texts.BUTTON_GONE))
         return
     if callback_data.answer == "lang":
         reply = consent_reply(found, tr.language)
