@@ -98,6 +98,7 @@ def _territory_json(territory: Territory) -> dict[str, Any]:
         "language": territory.language,
         "session_at": territory.session_at.isoformat() if territory.session_at else None,
         "join_code": territory.join_code,
+        "facilitator_code": territory.facilitator_code,
     }
 
 
@@ -147,6 +148,7 @@ def cmd_territory_create(args: argparse.Namespace) -> int:
         else:
             print(f"Created territory {territory.id}: {territory.name}")
             print(f"Join code: {territory.join_code}")
+            print(f"Facilitator code: {territory.facilitator_code}")
         return 0
 
     return asyncio.run(with_database(work))
@@ -165,7 +167,7 @@ def cmd_territory_list(args: argparse.Namespace) -> int:
                 t.session_at.astimezone(ZoneInfo(t.timezone)).isoformat() if t.session_at else "-"
             )
             print(
-                f"{t.id:>4}  {t.join_code}  {t.country}  {t.language}  "
+                f"{t.id:>4}  {t.join_code}  {t.facilitator_code}  {t.country}  {t.language}  "
                 f"{t.timezone:<20} {when:<25} {t.name}"
             )
         return 0

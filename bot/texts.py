@@ -29,8 +29,8 @@ CONSENT = N_(
     "Before we start, here is what I keep:\n"
     "• your answers, for {territory};\n"
     "• your Telegram name and language.\n\n"
-    "Who sees them: the facilitators of {territory}. Reports show scores and quotes "
-    "without your name.\n\n"
+    "Who sees them: the facilitators of {territory}. They see your answers under a "
+    "pseudonym (like P-0007), never your name or your Telegram account.\n\n"
     "See your data any time with /mydata. Delete it with /forget."
 )
 AGREE = N_("I agree")
@@ -41,6 +41,10 @@ JOINED = N_(
     "it takes two minutes."
 )
 ALREADY_JOINED = N_("You already take part for {territory}.")
+JOINED_FACILITATOR = N_(
+    "You are now a facilitator of {territory}. You can answer the blocks too. "
+    "Your commands are in /help."
+)
 MENU = N_("Choose a block. ✅ = finished.")
 NO_BLOCK_OPEN = N_("Choose a block first.")
 LANGUAGE_PROMPT = N_("Choose your language.")
@@ -104,3 +108,22 @@ COMMANDS = {
     "about": N_("About this bot"),
     "join": N_("Join with a code"),
 }
+
+
+# ---------------------------------------------------------------- facilitators
+
+FACILITATORS_ONLY = N_(
+    "This command is for facilitators. To become one, open the facilitator link "
+    "your organiser gave you."
+)
+FACILITATOR_HELP = N_(
+    "For facilitators of {territory}:\n"
+    "/progress – who answered\n"
+    "/summary – results per block\n"
+    "/export – all answers as files\n"
+    "/briefing – one block, for a break-out group\n"
+    "/invite – links and a QR poster\n"
+    "/profile – facts about your local government\n"
+    "/blocks – which blocks are open\n"
+    "/territory – switch territory"
+)

@@ -1,4 +1,4 @@
-"""The tables: territories, participants, memberships, conversations, answers, and the
+"""The tables: territories, participants, memberships, group links, conversations, answers, and the
 bookkeeping that keeps updates and join codes safe (received updates, join attempts)."""
 
 from __future__ import annotations
@@ -75,7 +75,17 @@ class Territory(Base):
     language: Mapped[str] = mapped_column(String(8))
     session_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    facilitator_code: Mapped[str] = mapped_column(String(16), unique=True)
+    """Joining with it gives the role `facilitator` (the join code gives `participant`)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+    """The last pseudonym number given in the territory (P-0001, P-0002, …); never reused."""
+    open_blocks: Mapped[list[str] | None] = mapped_column(JSONType)
+    """The flow ids open to participants; None: all of them."""
+    profile: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """The facts about the local government, answered once by a facilitator: context
+    question id -> answer (as the engine stores answers). None until it is given."""
+    profile_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Participant(Base):
@@ -97,6 +107,7 @@ class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("participant_id", "territory_id"),
+        UniqueConstraint("territory_id", "number"),
         CheckConstraint("role in ('participant', 'facilitator')", name="role"),
     )
 
@@ -109,8 +120,27 @@ class Membership(Base):
     )
     role: Mapped[str] = mapped_column(String(16), default="participant")
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    number: Mapped[int] = mapped_column(Integer)
+    """The person's pseudonym in the territory (3 -> P-0003): all facilitators ever see."""
+    first_blocks: Mapped[list[str] | None] = mapped_column(JSONType)
+    """Flow ids the person's menu starts with (their break-out group's blocks)."""
 
     territory: Mapped[Territory] = relationship(lazy="joined")
+
+
+class GroupLink(Base):
+    """A join code for a break-out group: who joins with it takes part as a participant and
+    finds `first_blocks` at the top of their menu."""
+
+    __tablename__ = "group_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territories.id", ondelete="CASCADE"), index=True
+    )
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    first_blocks: Mapped[list[str]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Conversation(Base):

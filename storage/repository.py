@@ -13,7 +13,17 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, bindparam, delete, func, insert, null, select, update
+from sqlalchemy import (
+    Executable,
+    bindparam,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +34,7 @@ from storage.models import (
     AnonymousAnswer,
     Answer,
     Conversation,
+    GroupLink,
     JoinAttempt,
     Membership,
     Participant,
@@ -59,6 +70,16 @@ class NewAnswer:
     flow_id: str
     question_id: str
     value: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class CodeMatch:
+    """What a code opens: a territory, the role it gives, and the blocks a group link puts
+    first (None for the territory's own codes)."""
+
+    territory: Territory
+    role: str
+    first_blocks: list[str] | None
 
 
 @dataclass(frozen=True)
@@ -217,30 +238,84 @@ class Repository:
         language: str,
         session_at: datetime | None = None,
     ) -> Territory:
-        taken = set((await self.session.scalars(select(Territory.join_code))).all())
-        code = new_join_code()
-        while code in taken:
-            code = new_join_code()
+        join_code, facilitator_code = await self.new_codes(2)
         territory = Territory(
             name=name,
             country=country.upper(),
             timezone=timezone,
             language=language,
             session_at=session_at,
-            join_code=code,
+            join_code=join_code,
+            facilitator_code=facilitator_code,
+            last_number=0,
         )
         self.session.add(territory)
         await self.session.flush()
         return territory
 
+    async def new_codes(self, count: int) -> list[str]:
+        """Codes no territory or group link uses yet (join, facilitator and group codes share
+        one space, so a code alone says where and as what a person joins)."""
+        taken = set(
+            (
+                await self.session.scalars(
+                    union_all(
+                        select(Territory.join_code),
+                        select(Territory.facilitator_code),
+                        select(GroupLink.code),
+                    )
+                )
+            ).all()
+        )
+        codes: list[str] = []
+        while len(codes) < count:
+            code = new_join_code()
+            if code not in taken:
+                taken.add(code)
+                codes.append(code)
+        return codes
+
     async def territories(self) -> Sequence[Territory]:
         return (await self.session.scalars(select(Territory).order_by(Territory.id))).all()
 
     async def territory_by_join_code(self, text: str) -> Territory | None:
+        found = await self.territory_by_code(text)
+        return found.territory if found is not None else None
+
+    async def territory_by_code(self, text: str) -> CodeMatch | None:
+        """The territory a code opens, with the role and first blocks it gives."""
         code = normalise_join_code(text)
         if code is None:
             return None
-        return await self.session.scalar(select(Territory).where(Territory.join_code == code))
+        territory = await self.session.scalar(
+            select(Territory).where(
+                (Territory.join_code == code) | (Territory.facilitator_code == code)
+            )
+        )
+        if territory is not None:
+            role = "facilitator" if territory.facilitator_code == code else "participant"
+            return CodeMatch(territory, role, None)
+        link = await self.session.scalar(select(GroupLink).where(GroupLink.code == code))
+        if link is None:
+            return None
+        territory = await self.session.get_one(Territory, link.territory_id)
+        return CodeMatch(territory, "participant", list(link.first_blocks))
+
+    async def facilitated(self, participant: Participant) -> list[Territory]:
+        """The territories where the person is a facilitator, by name."""
+        return list(
+            (
+                await self.session.scalars(
+                    select(Territory)
+                    .join(Membership, Membership.territory_id == Territory.id)
+                    .where(
+                        Membership.participant_id == participant.id,
+                        Membership.role == "facilitator",
+                    )
+                    .order_by(Territory.name, Territory.id)
+                )
+            ).all()
+        )
 
     # ------------------------------------------------------------ participants
 
@@ -340,8 +415,14 @@ class Repository:
         ).all()
 
     async def join(
-        self, participant: Participant, territory: Territory, role: str = "participant"
+        self,
+        participant: Participant,
+        territory: Territory,
+        role: str = "participant",
+        first_blocks: Sequence[str] | None = None,
     ) -> Membership:
+        """Join (or join again: the territory becomes the current one). A facilitator stays
+        one; a group link's first blocks replace the earlier ones."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
         membership = await self.session.scalar(
@@ -351,11 +432,21 @@ class Repository:
             )
         )
         if membership is None:
-            membership = Membership(participant_id=participant.id, territory_id=territory.id)
+            number = await self.session.scalar(  # a row lock: one number per person, ever
+                update(Territory)
+                .where(Territory.id == territory.id)
+                .values(last_number=Territory.last_number + 1)
+                .returning(Territory.last_number)
+            )
+            membership = Membership(
+                participant_id=participant.id, territory_id=territory.id, number=number
+            )
             self.session.add(membership)
         membership.joined_at = utcnow()  # joining again makes this territory the current one
         if role == "facilitator":
             membership.role = role
+        if first_blocks:
+            membership.first_blocks = list(first_blocks)
         await self.session.flush()
         return membership
 

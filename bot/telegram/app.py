@@ -28,7 +28,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, ErrorEvent
 from bot import texts
 from bot.config import Settings
 from bot.join_guard import JoinGuard
-from bot.telegram import groups, participant
+from bot.telegram import facilitator, groups, participant
 from bot.telegram.middlewares import OnePerPerson, Person, UnitOfWork
 from bot.telegram.polling import Poller
 from bot.telegram.retry import RetryTransient
@@ -107,13 +107,14 @@ def create_bot(settings: Settings, request_timeout: float = REQUEST_TIMEOUT) -> 
 
 def build_dispatcher() -> Dispatcher:
     """Routers and middlewares. What handlers receive by name comes with each update (see
-    `PollingBot.context`): `database`, `sender`, `flows`, `guard`, `bot_link`; then, from the
-    middlewares, `repo`, `out`, `participant`, `territory`, `role`, `tr`, `conversations`."""
+    `PollingBot.context`): `database`, `sender`, `flows`, `guard`, `bot_link`, `organisers`;
+    then, from the middlewares, `repo`, `out`, `participant`, `territory`, `role`, `tr`,
+    `conversations`."""
     dispatcher = Dispatcher(disable_fsm=True)  # conversations live in the database
     dispatcher.update.outer_middleware(OnePerPerson())
     dispatcher.update.outer_middleware(UnitOfWork())
     dispatcher.update.outer_middleware(Person())
-    dispatcher.include_routers(groups.router, participant.router)
+    dispatcher.include_routers(groups.router, facilitator.router, participant.router)
 
     @dispatcher.errors()
     async def on_error(event: ErrorEvent) -> None:
@@ -201,6 +202,7 @@ class PollingBot:
             "flows": load_flows(),
             "guard": JoinGuard(secret),
             "bot_link": bot_link,
+            "organisers": self.settings.admin_telegram_ids,
         }
 
     async def wait(self) -> None:

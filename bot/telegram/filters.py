@@ -5,7 +5,7 @@ thread (`asyncio.to_thread`), which costs a thread hop per filter per update."""
 from __future__ import annotations
 
 from aiogram.filters import Filter
-from aiogram.types import Chat, ChatMemberUpdated, Message, TelegramObject
+from aiogram.types import Chat, ChatMemberUpdated, Message, TelegramObject, User
 
 from storage.models import Participant, Territory
 
@@ -30,6 +30,30 @@ class Joined(Filter):
         territory: Territory | None = None,
     ) -> bool:
         return participant is not None and territory is not None
+
+
+class Facilitates(Filter):
+    """The person facilitates their current territory."""
+
+    async def __call__(
+        self,
+        event: TelegramObject,
+        territory: Territory | None = None,
+        role: str | None = None,
+    ) -> bool:
+        return territory is not None and role == "facilitator"
+
+
+class Organiser(Filter):
+    """The person is an organiser (their Telegram id is in ADMIN_TELEGRAM_IDS)."""
+
+    async def __call__(
+        self,
+        event: TelegramObject,
+        event_from_user: User | None = None,
+        organisers: frozenset[int] = frozenset(),
+    ) -> bool:
+        return event_from_user is not None and event_from_user.id in organisers
 
 
 class Slash(Filter):

@@ -42,7 +42,7 @@ from dialogs.i18n import Translator, available_languages, language_name, transla
 from dialogs.model import Flow
 from dialogs.render import describe_answer
 from storage.models import Participant, Territory
-from storage.repository import Repository, normalise_join_code
+from storage.repository import CodeMatch, Repository, normalise_join_code
 
 MESSAGE_LIMIT = 4096
 
@@ -65,9 +65,9 @@ async def menu_of(conversations: Conversations, tr: Translator, text: str | None
 # ---------------------------------------------------------------- joining
 
 
-def consent_reply(territory: Territory, language: str) -> Reply:
+def consent_reply(territory: Territory, code: str, language: str) -> Reply:
+    """The notice for a territory, its buttons carrying the code the person used."""
     tr = translator(language)
-    code = territory.join_code
 
     def button(text: str, answer: str, lang: str = language) -> InlineKeyboardButton:
         data = ConsentCb(code=code, language=lang, answer=answer).pack()
@@ -94,17 +94,40 @@ class CodeRefused:
 
 async def territory_for_code(
     code_text: str, user_id: int, repo: Repository, guard: JoinGuard, tr: Translator
-) -> Territory | CodeRefused:
-    """The territory of a code someone typed or pressed; a wrong code is counted."""
+) -> CodeMatch | CodeRefused:
+    """The territory (and role) of a code someone typed or pressed; a wrong code is counted."""
     minutes = await guard.wait_minutes(repo, user_id)
     if minutes:
         return CodeRefused(tr.text(texts.code_wait(minutes)), waiting=True)
     code = normalise_join_code(code_text)
-    territory = await repo.territory_by_join_code(code) if code else None
-    if territory is None:
+    found = await repo.territory_by_code(code) if code else None
+    if found is None:
         await guard.failed(repo, user_id)
         return CodeRefused(tr(texts.CODE_MALFORMED if code is None else texts.CODE_UNKNOWN))
-    return territory
+    return found
+
+
+async def join_with(
+    found: CodeMatch,
+    participant: Participant,
+    current: Territory | None,
+    role: str | None,
+    repo: Repository,
+    flows: Mapping[str, Flow],
+    tr: Translator,
+) -> Reply:
+    """Join the territory of a code (again, or with a new role); the menu, headed by what
+    changed."""
+    territory = found.territory
+    promoted = found.role == "facilitator" and not (
+        current is not None and current.id == territory.id and role == "facilitator"
+    )
+    if current is not None and current.id == territory.id and not promoted:
+        text = tr(texts.ALREADY_JOINED, territory=territory.name)
+    else:
+        await repo.join(participant, territory, found.role, found.first_blocks)
+        text = tr(texts.JOINED_FACILITATOR if promoted else texts.JOINED, territory=territory.name)
+    return await menu_of(Conversations(repo, flows, participant, territory), tr, text)
 
 
 @router.message(CommandStart(deep_link=True))
@@ -117,25 +140,22 @@ async def join(
     tr: Translator,
     participant: Participant | None,
     territory: Territory | None,
+    role: str | None,
     flows: Mapping[str, Flow],
     guard: JoinGuard,
 ) -> None:
     """A code from a link (/start CODE) or typed (/join CODE): the consent notice for someone
     new, else the territory's menu (it becomes the current one)."""
     user_id = message.from_user.id if message.from_user else message.chat.id
-    found = await territory_for_code(command.args or "", user_id, repo, guard, tr)
+    code = command.args or ""
+    found = await territory_for_code(code, user_id, repo, guard, tr)
     if isinstance(found, CodeRefused):
         out.say(found.text)
         return
     if participant is None:
-        out.send(consent_reply(found, tr.language))
+        out.send(consent_reply(found.territory, normalise_join_code(code) or "", tr.language))
         return
-    if territory is not None and territory.id == found.id:
-        text = tr(texts.ALREADY_JOINED, territory=found.name)
-    else:
-        await repo.join(participant, found)
-        text = tr(texts.JOINED, territory=found.name)
-    out.send(await menu_of(Conversations(repo, flows, participant, found), tr, text))
+    out.send(await join_with(found, participant, territory, role, repo, flows, tr))
 
 
 @router.message(Command("join"))
@@ -166,6 +186,7 @@ async def consent(
     tr: Translator,
     participant: Participant | None,
     territory: Territory | None,
+    role: str | None,
     flows: Mapping[str, Flow],
     guard: JoinGuard,
 ) -> None:
@@ -182,17 +203,19 @@ async def consent(
         out.toast(tr(texts.BUTTON_GONE))
         return
     if callback_data.answer == "lang":
-        reply = consent_reply(found, tr.language)
+        reply = consent_reply(found.territory, callback_data.code, tr.language)
         out.edit(message.message_id, reply.text, reply.keyboard)
         return
+    name = found.territory.name
     if callback_data.answer != "yes":
         if participant is None:
             out.edit(message.message_id, esc(tr(texts.DECLINED)))
         else:
-            out.toast(tr(texts.ALREADY_JOINED, territory=found.name))
+            out.toast(tr(texts.ALREADY_JOINED, territory=name))
         return
-    if participant is not None and territory is not None and territory.id == found.id:
-        out.toast(tr(texts.ALREADY_JOINED, territory=found.name))
+    same = participant is not None and territory is not None and territory.id == found.territory.id
+    if same and (found.role != "facilitator" or role == "facilitator"):
+        out.toast(tr(texts.ALREADY_JOINED, territory=name))
         out.edit(message.message_id, None, closes=True)
         return
     joining = participant or await repo.ensure_participant(CHANNEL, str(query.from_user.id))
@@ -200,10 +223,8 @@ async def consent(
         await repo.record_consent(
             joining, language=tr.language, display_name=plain(query.from_user.full_name)
         )
-    await repo.join(joining, found)
     out.edit(message.message_id, f"{message.html_text}\n\n<b>✓ {esc(tr(texts.AGREE))}</b>")
-    text = tr(texts.JOINED, territory=found.name)
-    out.send(await menu_of(Conversations(repo, flows, joining, found), tr, text))
+    out.send(await join_with(found, joining, None, None, repo, flows, tr))
 
 
 # ---------------------------------------------------------------- commands

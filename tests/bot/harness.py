@@ -97,6 +97,15 @@ async def say(user: SandboxUser, text: str) -> BotMessage:
     return await next_prompt(user, before)
 
 
+async def reply_to(user: SandboxUser, text: str) -> BotMessage:
+    """Send a text; return the bot's first message after it (with or without buttons)."""
+    before = len(user.messages)
+    await user.send_text(text)
+    await user.wait(lambda: len(user.messages) > before)
+    user.mark_seen()
+    return user.messages[before]
+
+
 async def join(user: SandboxUser, code: str, agree: str) -> BotMessage:
     """Open the deep link, agree; return the menu."""
     before = len(user.messages)

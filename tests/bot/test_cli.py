@@ -45,9 +45,12 @@ def test_territory_create_with_the_default_sqlite_file(tmp_path: Path) -> None:
     assert created["country"] == "SN"
     assert created["session_at"] == "2027-06-01T16:15:00+00:00"
     assert len(created["join_code"]) >= 8
+    assert len(created["facilitator_code"]) == 8
+    assert created["facilitator_code"] != created["join_code"]
     assert (tmp_path / "sse-facilitator.db").exists()
     listed = json.loads(cli("territory", "list", "--json", cwd=tmp_path).stdout)
     assert [t["join_code"] for t in listed] == [created["join_code"]]
+    assert [t["facilitator_code"] for t in listed] == [created["facilitator_code"]]
 
 
 def test_territory_create_with_database_url(tmp_path: Path, database_url: str) -> None:

@@ -1,0 +1,321 @@
+"""A territory's figures per block (pure): scores and their spread, officials against SSE
+organisations, "don't know" by group, what does not apply and why, and the open answers.
+
+Input: the flows, each respondent's current answers (by flow id), and the button answers kept
+anonymously after `/forget` (counted per question, never per person). Output: plain values
+that a channel or a report turns into messages, charts and files.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from dialogs.model import Flow, Question
+from dialogs.scoring import is_auto_na, is_visible, item_score, score_flow
+
+MIN_GROUP = 3
+"""Fewest people a figure about a group (or a territory, for participants) is shown for."""
+
+GROUPS = ("government", "sse")
+"""Officials and elected people; SSE organisations and their networks."""
+ROLE_GROUPS = {
+    "official": "government",
+    "elected": "government",
+    "sse_org": "sse",
+    "network": "sse",
+}
+PROFILE_QUESTIONS = ("level", "powers", "national_law")
+"""Context questions about the local government: one truth per territory once a facilitator
+gives the territory's profile."""
+
+
+class Person(Protocol):
+    """A respondent as the summary needs them (see `storage.reports.Respondent`)."""
+
+    @property
+    def pseudonym(self) -> str: ...
+    @property
+    def language(self) -> str | None: ...
+    @property
+    def answers(self) -> dict[str, dict[str, Any]]: ...
+
+
+class Kept(Protocol):
+    """An anonymous button answer (see `storage.reports.KeptAnswer`)."""
+
+    @property
+    def flow_id(self) -> str: ...
+    @property
+    def question_id(self) -> str: ...
+    @property
+    def value(self) -> dict[str, Any]: ...
+
+
+def role_group(answers: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """'government', 'sse', or None, from the person's answer on their role."""
+    choice = (answers.get("context", {}).get("role") or {}).get("choice")
+    return ROLE_GROUPS.get(choice) if isinstance(choice, str) else None
+
+
+def with_profile(
+    answers: Mapping[str, Mapping[str, Any]], profile: Mapping[str, Any] | None
+) -> dict[str, dict[str, Any]]:
+    """A person's answers where the territory's profile replaces their own answers about the
+    local government (so automatic "not applicable" follows the territory's facts)."""
+    out = {flow_id: dict(given) for flow_id, given in answers.items()}
+    if profile:
+        context = out.setdefault("context", {})
+        context.update({q: v for q, v in profile.items() if q in PROFILE_QUESTIONS})
+    return out
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Block scores of several people, on 0–3 (and the mean on 0–100)."""
+
+    count: int
+    mean: float
+    minimum: float
+    maximum: float
+    q1: float
+    q3: float
+
+    @property
+    def percent(self) -> int:
+        return round(self.mean / 3 * 100)
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stats | None:
+        if not values:
+            return None
+        ordered = sorted(values)
+        if len(ordered) > 1:
+            q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
+        else:
+            q1 = q3 = ordered[0]
+        return cls(
+            len(ordered),
+            round(statistics.fmean(ordered), 2),
+            round(ordered[0], 2),
+            round(ordered[-1], 2),
+            round(q1, 2),
+            round(q3, 2),
+        )
+
+
+@dataclass(frozen=True)
+class QuestionFigures:
+    """One scored question: its mean on 0–3 and how people answered it."""
+
+    question_id: str
+    mean: float | None
+    levels: int
+    dont_know: int
+    not_applicable: int
+    """Said "not applicable" themselves."""
+    automatic_na: int
+    """Not applicable from the person's own context answers."""
+    profile_na: bool
+    """Not applicable here by the territory's profile (for everyone)."""
+
+    @property
+    def disagreement(self) -> bool:
+        """Some say it does not apply, others answered it with a level."""
+        return self.not_applicable > 0 and self.levels > 0
+
+
+@dataclass(frozen=True)
+class OpenAnswer:
+    pseudonym: str
+    language: str | None
+    question_id: str
+    text: str | None
+    voice_file_id: str | None = None
+    voice_duration: int | None = None
+
+
+@dataclass(frozen=True)
+class BlockSummary:
+    flow_id: str
+    respondents: int
+    """People who gave at least one answer in the block."""
+    finished: int
+    score: Stats | None
+    confidence: float | None
+    """Mean share of shown scored questions answered with a level."""
+    groups: dict[str, Stats] = field(default_factory=dict)
+    """Scores of officials and of SSE organisations, each only with at least MIN_GROUP."""
+    dont_know_share: dict[str, float] = field(default_factory=dict)
+    """Share of "don't know" among shown scored questions: 'all', and per group."""
+    questions: list[QuestionFigures] = field(default_factory=list)
+    open_answers: list[OpenAnswer] = field(default_factory=list)
+    subscores: dict[str, Stats] = field(default_factory=dict)
+
+    @property
+    def not_applicable_here(self) -> list[QuestionFigures]:
+        """Questions that do not apply in the territory: by its profile, or for most people."""
+        return [
+            q
+            for q in self.questions
+            if q.profile_na or (q.automatic_na + q.not_applicable) * 2 > max(self.respondents, 1)
+        ]
+
+    @property
+    def disagreements(self) -> list[QuestionFigures]:
+        return [q for q in self.questions if q.disagreement]
+
+    def ranked(self) -> list[QuestionFigures]:
+        """Questions with a mean, strongest first."""
+        return sorted(
+            (q for q in self.questions if q.mean is not None),
+            key=lambda q: (-(q.mean or 0), q.question_id),
+        )
+
+    @property
+    def group_difference(self) -> float | None:
+        """SSE organisations' mean minus officials' (both groups big enough), on 0–3."""
+        if all(g in self.groups for g in GROUPS):
+            return round(self.groups["sse"].mean - self.groups["government"].mean, 2)
+        return None
+
+
+@dataclass
+class _Tally:
+    values: list[float] = field(default_factory=list)
+    dont_know: int = 0
+    not_applicable: int = 0
+    automatic_na: int = 0
+
+
+def _answered(block: Mapping[str, Any]) -> bool:
+    return any(not (v or {}).get("auto") for v in block.values() if v is not None)
+
+
+def summarise_block(
+    flow: Flow,
+    people: Sequence[Person],
+    kept: Iterable[Kept] = (),
+    profile: Mapping[str, Any] | None = None,
+    statuses: Mapping[str, int] | None = None,
+) -> BlockSummary:
+    """One block's figures over these people (their answers in every flow are needed: the
+    block's conditions read the context)."""
+    scores: list[float] = []
+    by_group: dict[str, list[float]] = {g: [] for g in GROUPS}
+    subscores: dict[str, list[float]] = {}
+    confidences: list[float] = []
+    shown = {"all": 0, **{g: 0 for g in GROUPS}}
+    unknown = {"all": 0, **{g: 0 for g in GROUPS}}
+    tallies = {q.id: _Tally() for q in flow.scored_questions}
+    open_answers: list[OpenAnswer] = []
+    respondents = 0
+    profile_answers = with_profile({}, profile)
+    for person in people:
+        own = person.answers.get(flow.id)
+        if not own or not _answered(own):
+            continue
+        respondents += 1
+        answers = with_profile(person.answers, profile)
+        group = role_group(answers)
+        block = score_flow(flow, answers)
+        if block.overall.mean is not None:
+            scores.append(block.overall.mean)
+            if group is not None:
+                by_group[group].append(block.overall.mean)
+        for name, sub in block.subscores.items():
+            if sub.mean is not None:
+                subscores.setdefault(name, []).append(sub.mean)
+        if block.overall.confidence is not None:
+            confidences.append(block.overall.confidence)
+        for key in ("all", group):
+            if key is not None:
+                shown[key] += block.overall.items
+                unknown[key] += block.overall.dont_know
+        for q in flow.scored_questions:
+            if not is_visible(flow, q, answers):
+                continue
+            _tally(tallies[q.id], q, own.get(q.id), is_auto_na(flow, q, answers))
+        for q in flow.questions:
+            if q.kind == "text" and (given := own.get(q.id)):
+                open_answers.append(_open(person, q, given))
+    for answer in kept:
+        question = flow.question(answer.question_id) if answer.flow_id == flow.id else None
+        if question is not None and question.scored:
+            _tally(tallies[question.id], question, answer.value, False)
+    questions = [
+        QuestionFigures(
+            q.id,
+            round(statistics.fmean(t.values), 2) if t.values else None,
+            len(t.values),
+            t.dont_know,
+            t.not_applicable,
+            t.automatic_na,
+            profile is not None and is_auto_na(flow, q, profile_answers),
+        )
+        for q, t in ((q, tallies[q.id]) for q in flow.scored_questions)
+    ]
+    return BlockSummary(
+        flow.id,
+        respondents,
+        (statuses or {}).get(flow.id, 0),
+        Stats.of(scores),
+        round(statistics.fmean(confidences), 2) if confidences else None,
+        {
+            g: stats
+            for g, values in by_group.items()
+            if len(values) >= MIN_GROUP and (stats := Stats.of(values))
+        },
+        {k: round(unknown[k] / shown[k], 2) for k in shown if shown[k]},
+        questions,
+        open_answers,
+        {name: s for name, values in sorted(subscores.items()) if (s := Stats.of(values))},
+    )
+
+
+def _tally(tally: _Tally, q: Question, answer: Mapping[str, Any] | None, auto: bool) -> None:
+    if answer is not None and answer.get("auto") and not auto:
+        answer = None  # set from the person's context; the territory's profile says it applies
+    if answer is None:
+        if auto:
+            tally.automatic_na += 1
+        return
+    if answer.get("na"):
+        if answer.get("auto") or auto:
+            tally.automatic_na += 1
+        else:
+            tally.not_applicable += 1
+    elif answer.get("dk"):
+        tally.dont_know += 1
+    elif (value := item_score(q, answer)) is not None:
+        tally.values.append(value)
+
+
+def _open(person: Person, q: Question, given: Mapping[str, Any]) -> OpenAnswer:
+    voice = given.get("voice") or {}
+    return OpenAnswer(
+        person.pseudonym,
+        person.language,
+        q.id,
+        given.get("text"),
+        voice.get("file_id"),
+        voice.get("duration"),
+    )
+
+
+def summarise(
+    flows: Mapping[str, Flow],
+    people: Sequence[Person],
+    kept: Iterable[Kept] = (),
+    profile: Mapping[str, Any] | None = None,
+    finished: Mapping[str, int] | None = None,
+) -> list[BlockSummary]:
+    """Every scored block, in the flows' order."""
+    kept = list(kept)
+    return [
+        summarise_block(flow, people, kept, profile, finished)
+        for flow in sorted(flows.values(), key=lambda f: f.order)
+        if flow.scored
+    ]
