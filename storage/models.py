@@ -143,6 +143,26 @@ class GroupLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class PendingDialog(Base):
+    """A short dialog outside the blocks that waits for the person's next message or press
+    (an organiser creating a territory, a facilitator giving the territory's profile): its
+    step and what was given so far. Keyed by the channel's id: organisers may not have joined
+    any territory."""
+
+    __tablename__ = "pending_dialogs"
+    __table_args__ = (UniqueConstraint("channel", "external_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    territory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("territories.id", ondelete="CASCADE")
+    )
+    state: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
 class Conversation(Base):
     """One person's way through one flow in one territory; `state` is the engine's JSON."""
 

@@ -38,6 +38,7 @@ from storage.models import (
     JoinAttempt,
     Membership,
     Participant,
+    PendingDialog,
     ReceivedUpdate,
     Territory,
     utcnow,
@@ -400,6 +401,12 @@ class Repository:
         ]
         random.SystemRandom().shuffle(kept)
         await self.session.execute(delete(Answer).where(Answer.participant_id == participant.id))
+        await self.session.execute(
+            delete(PendingDialog).where(
+                PendingDialog.channel == participant.channel,
+                PendingDialog.external_id == participant.external_id,
+            )
+        )
         await self.session.delete(participant)
         await self.session.flush()
         self.session.add_all(kept)

@@ -1,5 +1,5 @@
 """Facilitators: a facilitator code per territory, pseudonym numbers, the territory profile,
-open blocks, break-out group links.
+open blocks, break-out group links, pending dialogs (creating a territory, the profile).
 
 Revision ID: 0003
 Revises: 0002
@@ -92,9 +92,30 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_group_links_territory_id"), ["territory_id"], unique=False
         )
+    op.create_table(
+        "pending_dialogs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("external_id", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("territory_id", sa.Integer(), nullable=True),
+        sa.Column("state", JSON, nullable=False),
+        sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["territory_id"],
+            ["territories.id"],
+            name=op.f("fk_pending_dialogs_territory_id_territories"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_dialogs")),
+        sa.UniqueConstraint(
+            "channel", "external_id", "kind", name=op.f("uq_pending_dialogs_channel")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("pending_dialogs")
     with op.batch_alter_table("group_links", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_group_links_territory_id"))
     op.drop_table("group_links")
