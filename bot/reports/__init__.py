@@ -1,0 +1,1 @@
+"""Channel-neutral outputs for facilitators and organisers: charts, spreadsheets, HTML, QR."""
