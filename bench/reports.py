@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
@@ -32,25 +31,22 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from dialogs import engine  # noqa: E402 - the repository root is importable from here on
-from dialogs.loader import load_flows  # noqa: E402
-from dialogs.model import Flow, Question  # noqa: E402
-from storage import db  # noqa: E402
-from storage.models import (  # noqa: E402
+from dialogs import engine
+from dialogs.loader import load_flows
+from dialogs.model import Flow, Question
+from storage import db
+from storage.models import (
     Answer,
     Conversation,
     Membership,
     Participant,
-    Territory,
 )
-from storage.reports import Reports  # noqa: E402
-from storage.repository import Repository  # noqa: E402
+from storage.reports import Reports
+from storage.repository import Repository
 
 FLOWS = load_flows()
 ROLES = ("official", "elected", "sse_org", "network", "researcher", "other")
-WORDS = "cooperativa feria mercado local compras crédito formación red apoyo plan".split()
+WORDS = ("cooperativa", "feria", "mercado", "local", "compras", "crédito", "formación", "red")
 LANGUAGES = ("en", "es", "fr")
 
 
@@ -73,7 +69,8 @@ def random_answer(rng: random.Random, q: Question) -> dict[str, Any] | None:
     if q.kind == "number":
         return {"number": rng.randint(0, 500)}
     if roll < 0.2 and q.voice:
-        return {"voice": {"file_id": f"voice-{rng.getrandbits(48):x}", "duration": rng.randint(3, 90)}}
+        voice = {"file_id": f"voice-{rng.getrandbits(48):x}", "duration": rng.randint(3, 90)}
+        return {"voice": voice}
     return {"text": " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 25)))}
 
 

@@ -16,6 +16,7 @@ from dialogs.i18n import Translator, language_name
 from dialogs.model import Flow
 from dialogs.render import describe_answer
 from storage.models import Membership, Participant
+from storage.reports import pseudonym
 from storage.repository import AnswerRecord
 
 
@@ -57,7 +58,12 @@ def personal_data(
     for membership in memberships:
         role = texts.MYDATA_ROLES.get(membership.role, texts.MYDATA_ROLES["participant"])
         lines.append(
-            tr(role, territory=membership.territory.name, when=when(membership.joined_at, tr, zone))
+            tr(
+                role,
+                territory=membership.territory.name,
+                when=when(membership.joined_at, tr, zone),
+                pseudonym=pseudonym(membership.number),
+            )
         )
     records: list[dict[str, Any]] = []
     answer_lines: list[str] = []
@@ -100,6 +106,7 @@ def personal_data(
             {
                 "name": m.territory.name,
                 "role": m.role,
+                "pseudonym": pseudonym(m.number),
                 "joined_at": m.joined_at.isoformat(),
             }
             for m in memberships

@@ -79,8 +79,8 @@ MYDATA_ID = N_("Telegram ID: {id}.")
 # Translators: {when} is a date and time, e.g. "28 Nov 2026, 09:12 Senegal Time".
 MYDATA_CONSENT = N_("You gave your consent on {when}.")
 MYDATA_ROLES = {
-    "participant": N_("{territory}: taking part since {when}."),
-    "facilitator": N_("{territory}: facilitating since {when}."),
+    "participant": N_("{territory}: taking part since {when}, as {pseudonym}."),
+    "facilitator": N_("{territory}: facilitating since {when}, as {pseudonym}."),
 }
 MYDATA_IN_FILES = N_(
     "Your answers are too long for one message, so they are in the two files below: one to "

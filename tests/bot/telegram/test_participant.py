@@ -458,6 +458,7 @@ async def test_mydata_shows_everything_and_sends_files_when_long(
     assert text.startswith("Everything I keep about you:\nName: Mo. Language: English.\n")
     assert "Telegram ID: 621." in text and "You gave your consent on " in text
     assert "Córdoba: taking part since " in text and "Dakar <Plateau> & Co: taking part" in text
+    assert ", as P-0001." in text
     assert "Argentina (Córdoba) Time" in text, "times in the current territory's zone"
     assert "→ 1 · Emerging (" in text and ", #1)" in text
     assert "→ 2 · Established (" in text and ", #2)" in text
