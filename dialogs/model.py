@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from dialogs.conditions import Condition
 
@@ -54,7 +55,11 @@ class Question:
     maximum: float | None = None
 
     def choice(self, choice_id: str) -> Choice | None:
-        return next((c for c in self.choices if c.id == choice_id), None)
+        return self._choices.get(choice_id)
+
+    @cached_property
+    def _choices(self) -> dict[str, Choice]:
+        return {c.id: c for c in self.choices}
 
     @property
     def buttons(self) -> tuple[str, ...]:

@@ -65,10 +65,11 @@ def with_profile(
 ) -> dict[str, dict[str, Any]]:
     """A person's answers where the territory's profile replaces their own answers about the
     local government (so automatic "not applicable" follows the territory's facts)."""
-    out = {flow_id: dict(given) for flow_id, given in answers.items()}
+    out = dict(answers)
     if profile:
-        context = out.setdefault("context", {})
+        context = dict(out.get("context", {}))
         context.update({q: v for q, v in profile.items() if q in PROFILE_QUESTIONS})
+        out["context"] = context
     return out
 
 

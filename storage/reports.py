@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import func, select
@@ -61,9 +62,10 @@ class Respondent:
     def pseudonym(self) -> str:
         return pseudonym(self.number)
 
-    @property
+    @cached_property
     def answers(self) -> dict[str, dict[str, Any]]:
-        """Answers by flow id then question id (what `dialogs.scoring` reads)."""
+        """Answers by flow id then question id (what `dialogs.scoring` reads); read once all
+        blocks are in."""
         return {flow_id: block.answers for flow_id, block in self.blocks.items()}
 
 
