@@ -27,7 +27,7 @@ from storage.repository import Repository
 
 router = private_router("facilitator-profile")
 KIND = "profile"
-EVENTS: dict[str, Any] = {
+EVENTS: dict[str, type[engine.Done | engine.Back | engine.Skip]] = {
     "done": engine.Done,
     "back": engine.Back,
     "skip": engine.Skip,
@@ -168,5 +168,5 @@ def _event(data: ProfileCb) -> engine.Input | None:
     if data.verb == "t":
         return engine.Toggle(data.value, data.question)
     if data.verb == "n" and data.value in EVENTS:
-        return EVENTS[data.value](data.question)  # type: ignore[no-any-return]
+        return EVENTS[data.value](data.question)
     return None
