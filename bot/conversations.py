@@ -3,25 +3,54 @@
 A channel (Telegram today) turns its updates into engine inputs and calls this; the service
 reads the person's conversations in the territory once (their states hold the answers other
 flows' conditions need), steps the engine, and saves the new state with the new answers in the
-caller's transaction.
+caller's transaction. The territory's profile comes in as data: the answers it settles are not
+asked, and stand in for the person's own in conditions. Blocks a facilitator closed are not in
+the menu; the person's first blocks (a break-out group's) come right after the context block.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from dialogs import engine
 from dialogs.model import Flow
+from dialogs.profile import settled
 from storage.models import Participant, Territory, utcnow
 from storage.repository import NewAnswer, Repository, StoredConversation
+
+ALWAYS_OPEN = "context"
+"""The block about the person and their territory: it cannot be closed."""
 
 
 @dataclass(frozen=True)
 class BlockStatus:
     flow: Flow
     progress: engine.Progress
+
+
+def is_open(flow_id: str, open_blocks: Sequence[str] | None) -> bool:
+    """Whether participants may answer a block (None: every block is open)."""
+    return flow_id == ALWAYS_OPEN or open_blocks is None or flow_id in open_blocks
+
+
+def menu_flows(
+    flows: Mapping[str, Flow],
+    open_blocks: Sequence[str] | None,
+    first_blocks: Sequence[str] | None = None,
+) -> list[Flow]:
+    """The open blocks in menu order: the context block, the person's first blocks, then the
+    rest in the flows' order."""
+    ordered = sorted(
+        (f for f in flows.values() if is_open(f.id, open_blocks)), key=lambda f: f.order
+    )
+    first = [f for f in (first_blocks or ()) if f != ALWAYS_OPEN]
+    rank = {flow_id: i for i, flow_id in enumerate(first)}
+    return sorted(
+        ordered,
+        key=lambda f: (f.id != ALWAYS_OPEN, rank.get(f.id, len(rank)), f.order),
+    )
 
 
 class Conversations:
@@ -33,12 +62,19 @@ class Conversations:
         flows: Mapping[str, Flow],
         participant: Participant,
         territory: Territory,
+        first_blocks: Sequence[str] | None = None,
     ) -> None:
         self.repo = repo
         self.flows = flows
         self.participant = participant
         self.territory = territory
+        self.first_blocks = first_blocks
+        self.settled = settled(territory.profile)
+        """Answers the territory's profile settles for everyone."""
         self._stored: dict[str, StoredConversation] | None = None
+
+    def is_open(self, flow_id: str) -> bool:
+        return is_open(flow_id, self.territory.open_blocks)
 
     async def _read(self) -> dict[str, StoredConversation]:
         if self._stored is None:
@@ -61,7 +97,11 @@ class Conversations:
         flow = self.flows[flow_id]
         current = stored.get(flow_id)
         state, outputs = engine.step(
-            flow, current.state if current else None, event, self._answers(stored, flow_id)
+            flow,
+            current.state if current else None,
+            event,
+            self._answers(stored, flow_id),
+            self.settled,
         )
         answers = [
             NewAnswer(flow_id, o.question, o.answer)
@@ -91,12 +131,12 @@ class Conversations:
         return max(open_ones, key=lambda c: (c.updated_at, c.id)).flow_id if open_ones else None
 
     async def blocks(self) -> list[BlockStatus]:
+        """The open blocks, in the person's menu order, with their progress."""
         stored = await self._read()
         out = []
-        for flow in self.flows.values():
+        for flow in menu_flows(self.flows, self.territory.open_blocks, self.first_blocks):
             conversation = stored.get(flow.id)
             state = conversation.state if conversation else None
-            out.append(
-                BlockStatus(flow, engine.progress(flow, state, self._answers(stored, flow.id)))
-            )
+            answers = self._answers(stored, flow.id)
+            out.append(BlockStatus(flow, engine.progress(flow, state, answers, self.settled)))
         return out

@@ -127,3 +127,68 @@ FACILITATOR_HELP = N_(
     "/blocks – which blocks are open\n"
     "/territory – switch territory"
 )
+
+
+# ---------------------------------------------------------------- territory profile and blocks
+
+PROFILE_TITLE = N_("Your territory's profile")
+PROFILE_INTRO = N_(
+    "Three facts about your local government, answered once for everyone. Participants "
+    "will not be asked them, and questions that do not apply follow your answers. Not sure? "
+    "Tap Don't know: each participant will answer."
+)
+PROFILE_NOW = N_("Profile of {territory}:")
+PROFILE_CHANGE = N_("Change any answer below, or tap Skip to keep it.")
+PROFILE_SAVED = N_("Saved. Profile of {territory}:")
+PROFILE_APPLIES = N_("Participants are not asked these questions any more.")
+PROFILE_NOTHING_SETTLED = N_("No fact given yet: each participant answers these questions.")
+# Translators: one line of the profile, e.g. "• Powers: Training". French puts a space before ":".
+PROFILE_LINE = N_("• {question}: {answer}")
+PROFILE_EACH_ANSWERS = N_("each participant answers")
+PROFILE_NOT_GIVEN = N_("not given")
+PROFILE_LABELS = {
+    "level": N_("Level of government"),
+    "powers": N_("Powers"),
+    "national_law": N_("Law on the SSE"),
+}
+PROFILE_GONE = N_("This profile is no longer open. Send /profile to see it again.")
+
+BLOCKS_HEAD = N_(
+    "Blocks of {territory}. Tap a block to close it or open it again: closed blocks leave "
+    "participants' menus. “Your territory” is always open."
+)
+BLOCK_OPENED = N_("Open: {block}")
+BLOCK_CLOSED = N_("Closed: {block}")
+BLOCKS_GROUP_BUTTON = N_("👥 Link for a break-out group")
+BLOCKS_PERSON_BUTTON = N_("👤 Blocks first for one participant")
+BLOCKS_PERSON_HOW = N_(
+    "Send /blocks with the participant's pseudonym, for example /blocks P-0007, then pick "
+    "their blocks. Or all at once: /blocks P-0007 markets legal\n\nBlock names:\n{blocks}"
+)
+PICK_GROUP = N_(
+    "Break-out group: pick one or two blocks, then tap Create link. Who joins with the link "
+    "finds them first in their menu."
+)
+PICK_PERSON = N_(
+    "{pseudonym}: pick one or two blocks to put first in their menu, then tap Save. Save with "
+    "none picked to go back to the usual order."
+)
+PICK_CREATE = N_("Create link ▶")
+PICK_SAVE = N_("Save ✓")
+PICK_AT_MOST = N_("Two blocks at most. Untick one first.")
+PICK_NONE = N_("Pick one or two blocks first.")
+# Translators: {first} and {second} are two block names.
+TWO_BLOCKS = N_("{first} and {second}")
+GROUP_LINK = N_(
+    "Link for the break-out group on {blocks}:\n{link}\n\nWho joins with it takes part in "
+    "{territory} and finds these blocks first in their menu."
+)
+FIRST_BLOCKS_SET = N_("{pseudonym} now finds {blocks} first in their menu.")
+FIRST_BLOCKS_CLEARED = N_("The menu of {pseudonym} is back in the usual order.")
+BAD_PSEUDONYM = N_("A pseudonym looks like P-0007. Please check it.")
+NO_SUCH_MEMBER = N_("No one in {territory} has the pseudonym {pseudonym}.")
+UNKNOWN_BLOCK = N_("I don't know the block “{block}”. Block names:\n{blocks}")
+BLOCK_NOT_OPEN = N_("“{block}” is closed. Open it first with /blocks.")
+TOO_MANY_BLOCKS = N_("One or two blocks, please.")
+BLOCKS_STALE = N_("These buttons are out of date. Send /blocks again.")
+BLOCK_CLOSED_NOW = N_("This block is closed now. Here are the open blocks.")

@@ -21,7 +21,14 @@ from dialogs.model import (
     Flow,
     Question,
 )
-from dialogs.scoring import BlockScore, is_auto_na, is_visible, score_flow
+from dialogs.scoring import (
+    BlockScore,
+    auto_na_source,
+    is_auto_na,
+    is_visible,
+    na_source,
+    score_flow,
+)
 from dialogs.texts import N_, Msg, Np_, msg
 
 State = dict[str, Any]
@@ -211,10 +218,19 @@ def _upgrade(flow: Flow, state: State) -> State:
 class _Run:
     """One step's working data: the flow, a private copy of the state, and the outputs."""
 
-    def __init__(self, flow: Flow, state: State, others: Answers) -> None:
+    def __init__(self, flow: Flow, state: State, others: Answers, territory: Answers) -> None:
         self.flow = flow
         self.state = state
-        self.others = others
+        self.territory = territory
+        self.others: Answers = {
+            **others,
+            **{
+                flow_id: {**others.get(flow_id, {}), **given}
+                for flow_id, given in territory.items()
+                if flow_id != flow.id
+            },
+        }
+        self.settled: Mapping[str, Any] = territory.get(flow.id, {})
         self.out: list[Output] = []
 
     # -- views
@@ -224,10 +240,15 @@ class _Run:
         return self.state["answers"]
 
     def all_answers(self) -> Answers:
-        return {**self.others, self.flow.id: self.answers}
+        """Every answer conditions read: the person's, with the territory's over them."""
+        own = {**self.answers, **self.settled} if self.settled else self.answers
+        return {**self.others, self.flow.id: own}
 
     def shown(self, q: Question) -> bool:
-        """Visible and not automatically not applicable: a question the person is asked."""
+        """Visible, not settled by the territory and not automatically not applicable: a
+        question the person is asked."""
+        if q.id in self.settled:
+            return False
         everything = self.all_answers()
         return is_visible(self.flow, q, everything) and not is_auto_na(self.flow, q, everything)
 
@@ -246,7 +267,11 @@ class _Run:
 
     def counted_questions(self) -> list[Question]:
         """The questions progress counts: shown now, or possibly shown later."""
-        return [q for q in self.flow.questions if self.shown(q) or self.undecided(q)]
+        return [
+            q
+            for q in self.flow.questions
+            if self.shown(q) or (q.id not in self.settled and self.undecided(q))
+        ]
 
     def answered(self, q: Question) -> bool:
         answer = self.answers.get(q.id)
@@ -271,16 +296,18 @@ class _Run:
         self.out.append(Recorded(self.flow.id, q.id, answer, changed))
 
     def record_automatic_na(self) -> None:
+        """Record "not applicable" for the questions whose condition says so, with its source
+        (the territory's profile or the person's own answers)."""
         everything = self.all_answers()
         for q in self.flow.questions:
-            if (
-                is_visible(self.flow, q, everything)
-                and is_auto_na(self.flow, q, everything)
-                and not self.answered(q)
-                and self.answers.get(q.id) != {"na": True, "auto": True}
-            ):
-                self.answers[q.id] = {"na": True, "auto": True}
-                self.out.append(Recorded(self.flow.id, q.id, {"na": True, "auto": True}))
+            if q.id in self.settled or not is_visible(self.flow, q, everything):
+                continue
+            source = auto_na_source(self.flow, q, everything, self.territory)
+            if source is None or self.answered(q):
+                continue
+            if na_source(self.answers.get(q.id)) != source:
+                self.answers[q.id] = {"na": True, "auto": source}
+                self.out.append(Recorded(self.flow.id, q.id, {"na": True, "auto": source}))
 
     # -- navigation
 
@@ -433,15 +460,19 @@ def step(
     state: State | None,
     event: Input,
     others: Mapping[str, Mapping[str, Any]] | None = None,
+    territory: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[State, list[Output]]:
     """Apply one input to a conversation. Never mutates `state`; never raises on bad input.
 
     `others` holds the person's answers in other flows (by flow id), for conditions such as
-    `context.powers lacks procurement`.
+    `context.powers lacks procurement`. `territory` holds answers the territory settled for
+    everyone (by flow id, e.g. its profile under "context"): they stand in for the person's own
+    answers, their questions are not asked, and a "not applicable" they cause is recorded with
+    the source "territory".
     """
     fresh = state is None or state.get("flow") != flow.id
     working = new_state(flow) if fresh else _upgrade(flow, copy.deepcopy(state))
-    run = _Run(flow, working, others or {})
+    run = _Run(flow, working, others or {}, territory or {})
     _HANDLERS[type(event)](run, event)
     return run.state, run.out
 
@@ -523,6 +554,9 @@ def _question_for(run: _Run, named: str | None) -> Question | None:
     if named is not None and named != q.id:
         run.say(STALE)
         run.show(q)
+        return None
+    if not run.shown(q):  # settled or not applicable since it was shown: move on
+        run.resume_here()
         return None
     return q
 
@@ -728,12 +762,16 @@ class Progress:
 
 
 def progress(
-    flow: Flow, state: State | None, others: Mapping[str, Mapping[str, Any]] | None = None
+    flow: Flow,
+    state: State | None,
+    others: Mapping[str, Mapping[str, Any]] | None = None,
+    territory: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Progress:
-    """How far a person got in a flow (pure; for menus and reminders)."""
+    """How far a person got in a flow (pure; for menus and reminders): questions the
+    territory settled are not counted."""
     if state is None or state.get("flow") != flow.id:
         state = new_state(flow)
-    run = _Run(flow, _upgrade(flow, copy.deepcopy(state)), others or {})
+    run = _Run(flow, _upgrade(flow, copy.deepcopy(state)), others or {}, territory or {})
     counted = run.counted_questions()
     answered = sum(1 for q in counted if run.answered(q))
     return Progress(run.state["status"], answered, len(counted))

@@ -2,6 +2,10 @@
 
 Don't know (DK) and not applicable (NA) are left out of the mean. Confidence is the share of
 the scored items shown to the person that were answered with a level (not DK, not NA).
+
+An automatic NA is stored as `{"na": true, "auto": SOURCE}`: "territory" when the territory's
+profile made it so, "person" when the person's own context answers did (older answers say
+`true`, read as "person").
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogs.conditions import Answers, evaluate
+from dialogs.conditions import Answers, evaluate, refs
 from dialogs.model import Flow, Question
 
 
@@ -73,10 +77,39 @@ def is_auto_na(flow: Flow, question: Question, answers: Answers) -> bool:
     return question.na_when is not None and evaluate(question.na_when, flow.id, answers)
 
 
+NA_SOURCES = ("person", "territory")
+
+
+def na_source(answer: Mapping[str, Any] | None) -> str | None:
+    """Where a stored automatic NA came from ("person" or "territory"); None for any other
+    answer."""
+    if not answer or not answer.get("auto"):
+        return None
+    return "territory" if answer["auto"] == "territory" else "person"
+
+
+def auto_na_source(
+    flow: Flow, question: Question, answers: Answers, settled: Answers | None = None
+) -> str | None:
+    """Why a question is automatically NA for someone: "territory" when its condition reads
+    only answers the territory settled (`settled`, already merged into `answers`), "person"
+    when it reads the person's own; None when the question applies."""
+    if not is_auto_na(flow, question, answers):
+        return None
+    assert question.na_when is not None
+    by_territory = bool(settled) and all(
+        (settled or {}).get(c.ref.flow or flow.id, {}).get(c.ref.question) is not None
+        for c in refs(question.na_when)
+    )
+    return "territory" if by_territory else "person"
+
+
 def _score(items: list[tuple[Question, Mapping[str, Any] | None, bool]]) -> Score:
     values: list[float] = []
     dont_know = not_applicable = 0
     for question, answer, auto_na in items:
+        if answer is not None and answer.get("auto") and not auto_na:
+            answer = None  # no longer automatic (the context or the profile changed)
         if auto_na or (answer is not None and answer.get("na")):
             not_applicable += 1
         elif answer is not None and answer.get("dk"):

@@ -14,7 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dialogs.model import Flow, Question
-from dialogs.scoring import is_auto_na, is_visible, item_score, score_flow
+from dialogs.profile import PROFILE_QUESTIONS as PROFILE_QUESTIONS  # where others look
+from dialogs.profile import settled
+from dialogs.scoring import (
+    auto_na_source,
+    is_auto_na,
+    is_visible,
+    item_score,
+    na_source,
+    score_flow,
+)
 
 MIN_GROUP = 3
 """Fewest people a figure about a group (or a territory, for participants) is shown for."""
@@ -27,9 +36,6 @@ ROLE_GROUPS = {
     "sse_org": "sse",
     "network": "sse",
 }
-PROFILE_QUESTIONS = ("level", "powers", "national_law")
-"""Context questions about the local government: one truth per territory once a facilitator
-gives the territory's profile."""
 
 
 class Person(Protocol):
@@ -64,12 +70,11 @@ def with_profile(
     answers: Mapping[str, Mapping[str, Any]], profile: Mapping[str, Any] | None
 ) -> dict[str, dict[str, Any]]:
     """A person's answers where the territory's profile replaces their own answers about the
-    local government (so automatic "not applicable" follows the territory's facts)."""
+    local government (so automatic "not applicable" follows the territory's facts); a profile
+    answer "don't know" leaves the person's own."""
     out = dict(answers)
-    if profile:
-        context = dict(out.get("context", {}))
-        context.update({q: v for q, v in profile.items() if q in PROFILE_QUESTIONS})
-        out["context"] = context
+    for flow_id, given in settled(profile).items():
+        out[flow_id] = {**out.get(flow_id, {}), **given}
     return out
 
 
@@ -121,6 +126,8 @@ class QuestionFigures:
     """Not applicable from the person's own context answers."""
     profile_na: bool
     """Not applicable here by the territory's profile (for everyone)."""
+    territory_na: int = 0
+    """People for whom it is not applicable by the territory's profile."""
 
     @property
     def disagreement(self) -> bool:
@@ -189,6 +196,7 @@ class _Tally:
     dont_know: int = 0
     not_applicable: int = 0
     automatic_na: int = 0
+    territory_na: int = 0
 
 
 def _answered(block: Mapping[str, Any]) -> bool:
@@ -214,6 +222,7 @@ def summarise_block(
     open_answers: list[OpenAnswer] = []
     respondents = 0
     profile_answers = with_profile({}, profile)
+    by_territory = settled(profile)
     for person in people:
         own = person.answers.get(flow.id)
         if not own or not _answered(own):
@@ -238,14 +247,14 @@ def summarise_block(
         for q in flow.scored_questions:
             if not is_visible(flow, q, answers):
                 continue
-            _tally(tallies[q.id], q, own.get(q.id), is_auto_na(flow, q, answers))
+            _tally(tallies[q.id], q, own.get(q.id), auto_na_source(flow, q, answers, by_territory))
         for q in flow.questions:
             if q.kind == "text" and (given := own.get(q.id)):
                 open_answers.append(_open(person, q, given))
     for answer in kept:
         question = flow.question(answer.question_id) if answer.flow_id == flow.id else None
         if question is not None and question.scored:
-            _tally(tallies[question.id], question, answer.value, False)
+            _tally(tallies[question.id], question, answer.value, na_source(answer.value))
     questions = [
         QuestionFigures(
             q.id,
@@ -255,6 +264,7 @@ def summarise_block(
             t.not_applicable,
             t.automatic_na,
             profile is not None and is_auto_na(flow, q, profile_answers),
+            t.territory_na,
         )
         for q, t in ((q, tallies[q.id]) for q in flow.scored_questions)
     ]
@@ -276,18 +286,23 @@ def summarise_block(
     )
 
 
-def _tally(tally: _Tally, q: Question, answer: Mapping[str, Any] | None, auto: bool) -> None:
-    if answer is not None and answer.get("auto") and not auto:
-        answer = None  # set from the person's context; the territory's profile says it applies
-    if answer is None:
-        if auto:
+def _tally(
+    tally: _Tally, q: Question, answer: Mapping[str, Any] | None, source: str | None
+) -> None:
+    """Count one answer; `source` says why the question is automatically not applicable for
+    the person now ("territory" or "person"), None when it applies."""
+    if answer is not None and answer.get("auto") and source is None:
+        answer = None  # set earlier from a context or profile that says otherwise now
+    if source is not None:  # as in the person's score: it does not apply to them now
+        if source == "territory":
+            tally.territory_na += 1
+        else:
             tally.automatic_na += 1
         return
+    if answer is None:
+        return
     if answer.get("na"):
-        if answer.get("auto") or auto:
-            tally.automatic_na += 1
-        else:
-            tally.not_applicable += 1
+        tally.not_applicable += 1
     elif answer.get("dk"):
         tally.dont_know += 1
     elif (value := item_score(q, answer)) is not None:

@@ -101,6 +101,8 @@ class Person:
     participant: Participant
     territory: Territory | None
     role: str | None
+    first_blocks: list[str] | None = None
+    """The blocks their menu starts with in that territory (a break-out group's)."""
 
 
 @dataclass(frozen=True)
@@ -318,6 +320,83 @@ class Repository:
             ).all()
         )
 
+    # ------------------------------------------------------------ profile and blocks
+
+    async def set_profile(self, territory: Territory, profile: dict[str, Any]) -> None:
+        """Store the territory's profile (context question id -> answer), given now."""
+        territory.profile = profile
+        territory.profile_at = utcnow()
+        await self.session.flush()
+
+    async def set_open_blocks(
+        self, territory: Territory, open_blocks: Sequence[str] | None
+    ) -> None:
+        """The blocks open to participants (None: all of them)."""
+        territory.open_blocks = list(open_blocks) if open_blocks is not None else None
+        await self.session.flush()
+
+    async def add_group_link(self, territory: Territory, first_blocks: Sequence[str]) -> GroupLink:
+        """A new join code for a break-out group on `first_blocks`."""
+        (code,) = await self.new_codes(1)
+        link = GroupLink(territory_id=territory.id, code=code, first_blocks=list(first_blocks))
+        self.session.add(link)
+        await self.session.flush()
+        return link
+
+    async def member(self, territory: Territory, number: int) -> Membership | None:
+        """The membership with this pseudonym number in the territory."""
+        return await self.session.scalar(
+            select(Membership).where(
+                Membership.territory_id == territory.id, Membership.number == number
+            )
+        )
+
+    async def set_first_blocks(self, membership: Membership, blocks: Sequence[str] | None) -> None:
+        """The blocks the person's menu starts with (None or empty: the usual order)."""
+        membership.first_blocks = list(blocks) if blocks else None
+        await self.session.flush()
+
+    # ------------------------------------------------------------ pending dialogs
+
+    async def pending_dialog(
+        self, channel: str, external_id: str, kind: str
+    ) -> PendingDialog | None:
+        return await self.session.scalar(
+            select(PendingDialog).where(
+                PendingDialog.channel == channel,
+                PendingDialog.external_id == external_id,
+                PendingDialog.kind == kind,
+            )
+        )
+
+    async def save_pending_dialog(
+        self,
+        channel: str,
+        external_id: str,
+        kind: str,
+        territory_id: int | None,
+        state: dict[str, Any],
+    ) -> PendingDialog:
+        """Start or go on with a short dialog (one of each kind per person)."""
+        dialog = await self.pending_dialog(channel, external_id, kind)
+        if dialog is None:
+            dialog = PendingDialog(channel=channel, external_id=external_id, kind=kind)
+            self.session.add(dialog)
+        dialog.territory_id = territory_id
+        dialog.state = state
+        dialog.updated_at = utcnow()
+        await self.session.flush()
+        return dialog
+
+    async def drop_pending_dialog(self, channel: str, external_id: str, kind: str) -> None:
+        await self.session.execute(
+            delete(PendingDialog).where(
+                PendingDialog.channel == channel,
+                PendingDialog.external_id == external_id,
+                PendingDialog.kind == kind,
+            )
+        )
+
     # ------------------------------------------------------------ participants
 
     async def participant(self, channel: str, external_id: str) -> Participant | None:
@@ -338,7 +417,7 @@ class Repository:
         participant, membership = row
         if membership is None:
             return Person(participant, None, None)
-        return Person(participant, membership.territory, membership.role)
+        return Person(participant, membership.territory, membership.role, membership.first_blocks)
 
     async def ensure_participant(self, channel: str, external_id: str) -> Participant:
         """The participant for a channel's user id, created with nothing else stored."""

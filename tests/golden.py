@@ -86,6 +86,7 @@ def run(transcript: dict[str, Any]) -> list[dict[str, Any]]:
     flow = _flow(transcript["flow"])
     language = transcript.get("language", "en")
     others = transcript.get("others") or {}
+    territory = transcript.get("territory") or {}
     state: engine.State | None = None
     steps = []
     for item in transcript["steps"]:
@@ -93,7 +94,7 @@ def run(transcript: dict[str, Any]) -> list[dict[str, Any]]:
             flow = _flow(item["use_flow"])
             steps.append({"use_flow": item["use_flow"]})
             continue
-        state, outputs = engine.step(flow, state, parse_input(item["input"]), others)
+        state, outputs = engine.step(flow, state, parse_input(item["input"]), others, territory)
         assert json.loads(json.dumps(state)) == state, "the state must be plain JSON"
         steps.append({"input": item["input"], "outputs": [describe(o, language) for o in outputs]})
     return steps

@@ -42,3 +42,31 @@ class LanguageCb(CallbackData, prefix="l"):
 
 class ForgetCb(CallbackData, prefix="f"):
     answer: str  # yes | no
+
+
+class ProfileCb(CallbackData, prefix="pf"):
+    """A button of the territory profile dialog (its territory, so a forged one is refused)."""
+
+    territory: int
+    question: str
+    verb: str  # a: answer | t: toggle a choice | n: done, back or skip
+    value: str
+
+
+class BlocksCb(CallbackData, prefix="bk"):
+    """A button of /blocks: open or close a block, or start a pick."""
+
+    territory: int
+    action: str  # toggle | group | person
+    block: str
+
+
+class PickCb(CallbackData, prefix="bp"):
+    """Picking one or two blocks to put first: for a break-out group's link (target 0) or for
+    the participant P-<target>. The blocks picked so far travel in the button, by order."""
+
+    territory: int
+    target: int
+    picked: str  # orders joined by ".", e.g. "1.6"; "" for none
+    action: str  # t: tick or untick `block` | ok: create the link, or save
+    block: int

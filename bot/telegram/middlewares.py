@@ -156,16 +156,17 @@ class Person(BaseMiddleware):
         repo: Repository = data["repo"]
         flows: Mapping[str, Flow] = data["flows"]
         found = await repo.person(CHANNEL, str(user.id)) if user is not None else None
-        participant = territory = role = None
+        participant = territory = role = first_blocks = None
         if found is not None and found.participant.consent_at is not None:
             participant, territory, role = found.participant, found.territory, found.role
+            first_blocks = found.first_blocks
             if participant.unreachable_at is not None:  # they write again: reachable again
                 await repo.set_reachable(CHANNEL, participant.external_id, True)
         language = (participant.language if participant else None) or pick_language(
             user.language_code if user else None
         )
         conversations = (
-            Conversations(repo, flows, participant, territory)
+            Conversations(repo, flows, participant, territory, first_blocks)
             if participant is not None and territory is not None
             else None
         )

@@ -125,9 +125,11 @@ async def join_with(
     if current is not None and current.id == territory.id and not promoted:
         text = tr(texts.ALREADY_JOINED, territory=territory.name)
     else:
-        await repo.join(participant, territory, found.role, found.first_blocks)
         text = tr(texts.JOINED_FACILITATOR if promoted else texts.JOINED, territory=territory.name)
-    return await menu_of(Conversations(repo, flows, participant, territory), tr, text)
+    # joining again still takes a group link's first blocks
+    membership = await repo.join(participant, territory, found.role, found.first_blocks)
+    conversations = Conversations(repo, flows, participant, territory, membership.first_blocks)
+    return await menu_of(conversations, tr, text)
 
 
 @router.message(CommandStart(deep_link=True))
@@ -378,6 +380,10 @@ async def press(
     if flow_id not in flows or not isinstance(pressed, Message):
         out.toast(tr(texts.BUTTON_GONE))
         return
+    if not conversations.is_open(flow_id):
+        out.edit(pressed.message_id, None, closes=True)
+        out.send(await menu_of(conversations, tr, tr(texts.BLOCK_CLOSED_NOW)))
+        return
     outputs = await conversations.step(flow_id, event)
     recorded = next(
         (o for o in outputs if isinstance(o, engine.Recorded) and o.question == question_id),
@@ -404,6 +410,9 @@ async def open_block(
 ) -> None:
     if callback_data.flow not in flows:
         out.toast(tr(texts.BUTTON_GONE))
+        return
+    if not conversations.is_open(callback_data.flow):
+        out.send(await menu_of(conversations, tr, tr(texts.BLOCK_CLOSED_NOW)))
         return
     await show(await conversations.step(callback_data.flow, engine.Start()), conversations, out, tr)
 
@@ -473,6 +482,9 @@ async def typed(
     flow_id = await conversations.current_flow()
     if flow_id is None:
         out.send(await menu_of(conversations, tr, tr(texts.NO_BLOCK_OPEN)))
+        return
+    if not conversations.is_open(flow_id):
+        out.send(await menu_of(conversations, tr, tr(texts.BLOCK_CLOSED_NOW)))
         return
     if message.voice is not None:
         event: engine.Input = engine.Voice(message.voice.file_id, message.voice.duration)

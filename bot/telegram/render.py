@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -29,28 +30,42 @@ def esc(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def question_reply(ask: engine.Ask, tr: Translator, before: str = "") -> Reply:
+ButtonData = Callable[[engine.Ask, str, str], str]
+"""The callback data of a question's button: (question, kind, id), where kind is "answer",
+"toggle" (a multi-select's choice) or "nav" (done, back, skip)."""
+
+
+def block_button(ask: engine.Ask, kind: str, value: str) -> str:
+    """A block's buttons, answered by the participant's handlers."""
+    if kind == "nav":
+        return NavCb(flow=ask.flow, question=ask.question, action=value).pack()
+    if kind == "toggle":
+        return ToggleCb(flow=ask.flow, question=ask.question, choice=value).pack()
+    return AnswerCb(flow=ask.flow, question=ask.question, choice=value).pack()
+
+
+def question_reply(
+    ask: engine.Ask, tr: Translator, before: str = "", data: ButtonData = block_button
+) -> Reply:
     """A question with its buttons, under `before` (HTML: what was said just before it)."""
     shown = render_question(ask, tr)
     rows: list[list[InlineKeyboardButton]] = []
     for button in shown.options:
-        data = (
-            ToggleCb(flow=ask.flow, question=ask.question, choice=button.id)
-            if ask.kind == "multi" and button.id not in ("dk", "na")
-            else AnswerCb(flow=ask.flow, question=ask.question, choice=button.id)
+        kind = "toggle" if ask.kind == "multi" and button.id not in ("dk", "na") else "answer"
+        rows.append(
+            [InlineKeyboardButton(text=button.label, callback_data=data(ask, kind, button.id))]
         )
-        rows.append([InlineKeyboardButton(text=button.label, callback_data=data.pack())])
     navigation = [
-        InlineKeyboardButton(
-            text=action.label,
-            callback_data=NavCb(flow=ask.flow, question=ask.question, action=action.id).pack(),
+        (
+            action.id,
+            InlineKeyboardButton(text=action.label, callback_data=data(ask, "nav", action.id)),
         )
         for action in shown.actions
     ]
-    done = [b for b in navigation if b.callback_data and b.callback_data.endswith(":done")]
+    done = [b for action, b in navigation if action == "done"]
     if done:
         rows.append(done)
-    rows.append([b for b in navigation if b not in done])
+    rows.append([b for action, b in navigation if action != "done"])
     text = join_html(before, esc(shown.text))
     return Reply(text, InlineKeyboardMarkup(inline_keyboard=rows), ask.refresh, ask)
 
@@ -68,7 +83,9 @@ def says_html(says: list[engine.Say], tr: Translator) -> str:
     )
 
 
-def render_outputs(outputs: list[engine.Output], tr: Translator) -> list[Reply]:
+def render_outputs(
+    outputs: list[engine.Output], tr: Translator, data: ButtonData = block_button
+) -> list[Reply]:
     """One message per question, with what was said just before it on top (a block's intro,
     a problem, a notice); what is said after the last question is one message of its own."""
     replies: list[Reply] = []
@@ -77,7 +94,7 @@ def render_outputs(outputs: list[engine.Output], tr: Translator) -> list[Reply]:
         if isinstance(output, engine.Say):
             says.append(output)
         elif isinstance(output, engine.Ask):
-            replies.append(question_reply(output, tr, says_html(says, tr)))
+            replies.append(question_reply(output, tr, says_html(says, tr), data))
             says.clear()
     if says:
         replies.append(Reply(says_html(says, tr)))

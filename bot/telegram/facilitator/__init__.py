@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.facilitator import help, refusals
+from bot.telegram.facilitator import blocks, help, profile, refusals
 
 router = Router(name="facilitator")
 router.include_routers(
     help.router,
+    profile.router,
+    blocks.router,
     refusals.router,  # last: what no capability above took
 )

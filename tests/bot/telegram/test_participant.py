@@ -111,7 +111,7 @@ async def test_a_whole_block_in_french_after_the_context_block(
         "voice": {"file_id": voice[0].value["voice"]["file_id"], "duration": 12}
     }
     automatic = await stored(sessions, Answer, flow_id="markets", question_id="clauses")
-    assert automatic[0].value == {"na": True, "auto": True}
+    assert automatic[0].value == {"na": True, "auto": "person"}
 
 
 async def test_join_by_typed_code_and_wrong_codes(
