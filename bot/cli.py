@@ -9,23 +9,19 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from babel import Locale
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import territories
 from bot.config import ConfigError, Settings
 from dialogs.i18n import available_languages
 from dialogs.loader import FlowError, load_flows
 from storage import db
 from storage.models import Territory
 from storage.repository import Repository
-
-NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
-"""Region codes Babel knows that are not countries."""
 
 
 class UsageError(Exception):
@@ -103,37 +99,41 @@ def _territory_json(territory: Territory) -> dict[str, Any]:
 
 
 def parse_territory(args: argparse.Namespace) -> dict[str, Any]:
-    name = " ".join(args.name.split())
-    if not name or len(name) > 200:
-        raise UsageError("--name must be 1 to 200 characters")
-    country = args.country.strip().upper()
-    if len(country) != 2 or country in NOT_COUNTRIES or country not in Locale("en").territories:
-        raise UsageError(f"--country {args.country!r} is not an ISO 3166 two-letter code (e.g. SN)")
+    """The fields of `territory create`, checked as the chat checks them."""
     try:
-        zone = ZoneInfo(args.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+        name = territories.territory_name(args.name)
+    except territories.Invalid:
+        raise UsageError(f"--name must be 1 to {territories.NAME_LIMIT} characters") from None
+    try:
+        country = territories.country_code(args.country)
+    except territories.Invalid:
+        raise UsageError(
+            f"--country {args.country!r} is not an ISO 3166 two-letter code (e.g. SN)"
+        ) from None
+    try:
+        zone = territories.time_zone(args.timezone)
+    except territories.Invalid:
         raise UsageError(
             f"--timezone {args.timezone!r} is not an IANA time zone (e.g. Africa/Dakar)"
         ) from None
-    languages = available_languages()
-    if args.language not in languages:
-        raise UsageError(f"--language must be one of: {', '.join(languages)}")
+    try:
+        language = territories.language(args.language)
+    except territories.Invalid:
+        raise UsageError(f"--language must be one of: {', '.join(available_languages())}") from None
     session_at = None
     if args.session_at:
         try:
-            session_at = datetime.fromisoformat(args.session_at)
-        except ValueError:
+            session_at = territories.session_at(args.session_at, zone)
+        except territories.Invalid:
             raise UsageError(
                 f"--session-at {args.session_at!r} is not an ISO date-time "
                 "(e.g. 2027-06-01T16:15+02:00)"
             ) from None
-        if session_at.tzinfo is None:
-            session_at = session_at.replace(tzinfo=zone)
     return {
         "name": name,
         "country": country,
-        "timezone": args.timezone,
-        "language": args.language,
+        "timezone": zone,
+        "language": language,
         "session_at": session_at,
     }
 

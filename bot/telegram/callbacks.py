@@ -42,3 +42,12 @@ class LanguageCb(CallbackData, prefix="l"):
 
 class ForgetCb(CallbackData, prefix="f"):
     answer: str  # yes | no
+
+
+class TerritoryCb(CallbackData, prefix="ter"):
+    id: int  # the territory to make the current one (checked: forged ids change nothing)
+
+
+class NewTerritoryCb(CallbackData, prefix="nt"):
+    step: str  # timezone | language | session
+    value: str  # a zone name, a language code, or "skip"

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.facilitator import help, refusals
+from bot.telegram.facilitator import help, invite, refusals
 
 router = Router(name="facilitator")
 router.include_routers(
     help.router,
+    invite.router,
     refusals.router,  # last: what no capability above took
 )

@@ -1,0 +1,1 @@
+"""Channel-neutral files for facilitators and organisers: QR posters, charts, exports."""
