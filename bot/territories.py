@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import cache
+from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
 from babel import Locale
@@ -63,11 +64,28 @@ def time_zone(text: str) -> str:
     return zone
 
 
+@cache
+def _zone_table() -> dict[str, list[str]]:
+    """The zones of each country in tzdata's zone.tab: its own order (the most populous zone
+    first in many countries, else east to west)."""
+    try:
+        text = resources.files("tzdata").joinpath("zoneinfo", "zone.tab").read_text("ascii")
+    except (ModuleNotFoundError, OSError):
+        return {}
+    table: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        fields = line.split("\t")
+        if not line.startswith("#") and len(fields) >= 3:
+            table.setdefault(fields[0], []).append(fields[2])
+    return table
+
+
 def zones_of(country: str) -> list[str]:
-    """The time zones of a country, as CLDR lists them (most people's first)."""
+    """The time zones of a country (tzdata's list, else CLDR's)."""
     known = _zones()
     territory_zones: dict[str, list[str]] = get_global("territory_zones")
-    return [z for z in territory_zones.get(country, []) if z.lower() in known]
+    zones = _zone_table().get(country) or territory_zones.get(country, [])
+    return [z for z in zones if z.lower() in known]
 
 
 def language(text: str) -> str:
