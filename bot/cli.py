@@ -9,23 +9,19 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from babel import Locale
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import territories
 from bot.config import ConfigError, Settings
 from dialogs.i18n import available_languages
 from dialogs.loader import FlowError, load_flows
 from storage import db
 from storage.models import Territory
 from storage.repository import Repository
-
-NOT_COUNTRIES = {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}
-"""Region codes Babel knows that are not countries."""
 
 
 class UsageError(Exception):
@@ -89,8 +85,8 @@ def cmd_db_upgrade(_: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- territories
 
 
-def _territory_json(territory: Territory) -> dict[str, Any]:
-    return {
+def _territory_json(territory: Territory, bot_link: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
         "id": territory.id,
         "name": territory.name,
         "country": territory.country,
@@ -100,69 +96,133 @@ def _territory_json(territory: Territory) -> dict[str, Any]:
         "join_code": territory.join_code,
         "facilitator_code": territory.facilitator_code,
     }
+    if bot_link is not None:
+        out["participant_link"] = territories.deep_link(bot_link, territory.join_code)
+        out["facilitator_link"] = territories.deep_link(bot_link, territory.facilitator_code)
+    return out
+
+
+def _bot_link(args: argparse.Namespace) -> str | None:
+    """The bot's address from --bot-username, if given."""
+    if not args.bot_username:
+        return None
+    try:
+        return territories.bot_link(args.bot_username)
+    except territories.Invalid:
+        raise UsageError(
+            f"--bot-username {args.bot_username!r} is not a Telegram username (e.g. my_sse_bot)"
+        ) from None
+
+
+def _links(territory: Territory, bot_link: str | None, indent: str = "") -> list[str]:
+    """How people join: what they send the bot, and the links when the bot's name is known."""
+    lines = []
+    private = " (for facilitators only, do not share widely)"
+    for who, code, note in (
+        ("Participants", territory.join_code, ""),
+        ("Facilitators", territory.facilitator_code, private),
+    ):
+        link = f"  {territories.deep_link(bot_link, code)}" if bot_link else ""
+        lines.append(f"{indent}{who}: {territories.start_command(code)}{link}{note}")
+    return lines
+
+
+def _poster_path(args: argparse.Namespace, bot_link: str | None) -> Path | None:
+    """Where --qr writes the poster, checked before anything is created."""
+    if not args.qr:
+        return None
+    if bot_link is None:
+        raise UsageError("--qr needs --bot-username: the QR code holds the bot's link")
+    path = Path(args.qr)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise UsageError(f"--qr {args.qr!r} must end in .png or .svg")
+    if not path.parent.is_dir():
+        raise UsageError(f"--qr {args.qr!r}: the folder {str(path.parent)!r} does not exist")
+    return path
 
 
 def parse_territory(args: argparse.Namespace) -> dict[str, Any]:
-    name = " ".join(args.name.split())
-    if not name or len(name) > 200:
-        raise UsageError("--name must be 1 to 200 characters")
-    country = args.country.strip().upper()
-    if len(country) != 2 or country in NOT_COUNTRIES or country not in Locale("en").territories:
-        raise UsageError(f"--country {args.country!r} is not an ISO 3166 two-letter code (e.g. SN)")
+    """The fields of `territory create`, checked as the chat checks them."""
     try:
-        zone = ZoneInfo(args.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+        name = territories.territory_name(args.name)
+    except territories.Invalid:
+        raise UsageError(f"--name must be 1 to {territories.NAME_LIMIT} characters") from None
+    try:
+        country = territories.country_code(args.country)
+    except territories.Invalid:
+        raise UsageError(
+            f"--country {args.country!r} is not an ISO 3166 two-letter code (e.g. SN)"
+        ) from None
+    try:
+        zone = territories.time_zone(args.timezone)
+    except territories.Invalid:
         raise UsageError(
             f"--timezone {args.timezone!r} is not an IANA time zone (e.g. Africa/Dakar)"
         ) from None
-    languages = available_languages()
-    if args.language not in languages:
-        raise UsageError(f"--language must be one of: {', '.join(languages)}")
+    try:
+        language = territories.language(args.language)
+    except territories.Invalid:
+        raise UsageError(f"--language must be one of: {', '.join(available_languages())}") from None
     session_at = None
     if args.session_at:
         try:
-            session_at = datetime.fromisoformat(args.session_at)
-        except ValueError:
+            session_at = territories.session_at(args.session_at, zone)
+        except territories.Invalid:
             raise UsageError(
                 f"--session-at {args.session_at!r} is not an ISO date-time "
                 "(e.g. 2027-06-01T16:15+02:00)"
             ) from None
-        if session_at.tzinfo is None:
-            session_at = session_at.replace(tzinfo=zone)
     return {
         "name": name,
         "country": country,
-        "timezone": args.timezone,
-        "language": args.language,
+        "timezone": zone,
+        "language": language,
         "session_at": session_at,
     }
 
 
 def cmd_territory_create(args: argparse.Namespace) -> int:
     fields = parse_territory(args)
+    bot_link = _bot_link(args)
+    poster_path = _poster_path(args, bot_link)
 
     async def work(repo: Repository) -> int:
         territory = await repo.create_territory(**fields)
+        if poster_path is not None and bot_link is not None:
+            from bot.reports.qr import invite_poster, poster_file
+
+            link = territories.deep_link(bot_link, territory.join_code)
+            poster = invite_poster(territory.name, territory.language, link)
+            data = poster_file(poster, poster_path.suffix.lower().lstrip("."))
+            try:
+                poster_path.write_bytes(data)
+            except OSError as exc:  # nothing is created: the transaction is rolled back
+                raise UsageError(f"cannot write {poster_path}: {exc.strerror}") from None
         if args.json:
-            print(json.dumps(_territory_json(territory), ensure_ascii=False))
+            print(json.dumps(_territory_json(territory, bot_link), ensure_ascii=False))
         else:
             print(f"Created territory {territory.id}: {territory.name}")
             print(f"Join code: {territory.join_code}")
             print(f"Facilitator code: {territory.facilitator_code}")
+            print("\n".join(_links(territory, bot_link)))
+            if poster_path is not None:
+                print(f"Poster: {poster_path}")
         return 0
 
     return asyncio.run(with_database(work))
 
 
 def cmd_territory_list(args: argparse.Namespace) -> int:
+    bot_link = _bot_link(args)
+
     async def work(repo: Repository) -> int:
-        territories = await repo.territories()
+        found = await repo.territories()
         if args.json:
-            print(json.dumps([_territory_json(t) for t in territories], ensure_ascii=False))
+            print(json.dumps([_territory_json(t, bot_link) for t in found], ensure_ascii=False))
             return 0
-        if not territories:
+        if not found:
             print("No territories yet. Create one with: sse-facilitator territory create")
-        for t in territories:
+        for t in found:
             when = (
                 t.session_at.astimezone(ZoneInfo(t.timezone)).isoformat() if t.session_at else "-"
             )
@@ -170,6 +230,7 @@ def cmd_territory_list(args: argparse.Namespace) -> int:
                 f"{t.id:>4}  {t.join_code}  {t.facilitator_code}  {t.country}  {t.language}  "
                 f"{t.timezone:<20} {when:<25} {t.name}"
             )
+            print("\n".join(_links(t, bot_link, indent="      ")))
         return 0
 
     return asyncio.run(with_database(work))
@@ -257,9 +318,25 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--language", required=True, help="default language: en, es or fr")
     create.add_argument("--session-at", help="session date-time, ISO 8601")
     create.add_argument("--json", action="store_true", help="print one JSON object")
+    create.add_argument(
+        "--bot-username",
+        metavar="NAME",
+        help="the bot's Telegram username: print the links https://t.me/NAME?start=CODE",
+    )
+    create.add_argument(
+        "--qr",
+        metavar="PATH",
+        help="write the A4 poster with the QR code of the join link (PATH ends in .png or .svg; "
+        "needs --bot-username)",
+    )
     create.set_defaults(handler=cmd_territory_create)
     listing = territory.add_parser("list", help="list territories")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument(
+        "--bot-username",
+        metavar="NAME",
+        help="the bot's Telegram username: print the links https://t.me/NAME?start=CODE",
+    )
     listing.set_defaults(handler=cmd_territory_list)
     return parser
 

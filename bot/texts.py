@@ -192,3 +192,76 @@ BLOCK_NOT_OPEN = N_("“{block}” is closed. Open it first with /blocks.")
 TOO_MANY_BLOCKS = N_("One or two blocks, please.")
 BLOCKS_STALE = N_("These buttons are out of date. Send /blocks again.")
 BLOCK_CLOSED_NOW = N_("This block is closed now. Here are the open blocks.")
+# ---- invite, territories, new territory
+
+# Translators: one line on the printed poster, under the QR code; in the territory's language.
+POSTER_INSTRUCTION = N_("Scan with your phone to give your views in Telegram")
+INVITE = N_(
+    "Links for {territory}\n\n"
+    "For participants: share this link, or print the poster below.\n"
+    "{participant_link}\n\n"
+    "For facilitators only, do not share widely:\n"
+    "{facilitator_link}"
+)
+# Translators: {language} is the territory's language, e.g. "Français".
+INVITE_POSTER = N_("The poster to print on A4, in {language}.")
+INVITE_POSTER_SVG = N_("The same poster as SVG, for a print shop.")
+
+TERRITORY_NONE = N_(
+    "You have not joined a territory yet. Open the link your facilitator shared, or type "
+    "/join and your code."
+)
+TERRITORY_ONLY = N_(
+    "You take part in {territory} only. To join another territory, open its link or type "
+    "/join and its code."
+)
+TERRITORY_NONE_YET = N_("There are no territories yet. Create one with /newterritory.")
+TERRITORY_CHOOSE = N_("Choose a territory. ✓ = the current one.")
+TERRITORY_SWITCHED = N_("You are now in {territory}.")
+
+ORGANISERS_ONLY = N_(
+    "Only organisers can create territories. If you need one, please ask your organiser."
+)
+NEW_NAME = N_("A new territory. What is its name? (Send /cancel to stop.)")
+NEW_NAME_BAD = N_("A name has 1 to 200 characters. Please type it again.")
+NEW_COUNTRY = N_(
+    "In which country is {name}? Type its two-letter code, for example SN for Senegal or AR "
+    "for Argentina."
+)
+NEW_COUNTRY_BAD = N_(
+    "I don't know the country code “{given}”. Please type two letters, for example SN or AR."
+)
+NEW_ZONE_CHOOSE = N_("Which time zone? Choose one, or type another, for example {example}.")
+NEW_ZONE_TYPE = N_("Which time zone? Type its name, for example {example}.")
+NEW_ZONE_BAD = N_("I don't know the time zone “{given}”. Please type a name like {example}.")
+NEW_LANGUAGE = N_(
+    "Which language? The poster will be in it. Each participant can still choose their own."
+)
+NEW_LANGUAGE_BUTTONS = N_("Please choose the language with a button.")
+# Translators: {timezone} is a time zone name, e.g. America/Argentina/Cordoba.
+NEW_SESSION = N_(
+    "When is the session, in {timezone} time? Type the date and time like 2027-06-01 16:15, "
+    "or tap Skip."
+)
+NEW_SESSION_BAD = N_(
+    "I can't read “{given}” as a date and time. Please type it like 2027-06-01 16:15, or tap Skip."
+)
+NEW_SESSION_PAST = N_(
+    "This date is in the past. Please type a later one, like 2027-06-01 16:15, or tap Skip."
+)
+NEW_SKIP = N_("Skip")
+NEW_TYPE_PLEASE = N_("Please type your answer as a message.")
+NEW_NO_SESSION = N_("no session date yet")
+NEW_CREATED = N_(
+    "Territory created: {name}\n"
+    "{country} · {timezone} · {language}\n"
+    "Session: {session}\n\n"
+    "Participants join with this link, or with /join {join_code}:\n"
+    "{participant_link}\n\n"
+    "For facilitators only, do not share widely (or /join {facilitator_code}):\n"
+    "{facilitator_link}\n\n"
+    "To facilitate it yourself, open the facilitator link or use /territory. Then /invite "
+    "makes the QR poster."
+)
+NEW_CANCELLED = N_("Cancelled. No territory was created.")
+NOTHING_TO_CANCEL = N_("There is nothing to cancel.")

@@ -356,47 +356,6 @@ class Repository:
         membership.first_blocks = list(blocks) if blocks else None
         await self.session.flush()
 
-    # ------------------------------------------------------------ pending dialogs
-
-    async def pending_dialog(
-        self, channel: str, external_id: str, kind: str
-    ) -> PendingDialog | None:
-        return await self.session.scalar(
-            select(PendingDialog).where(
-                PendingDialog.channel == channel,
-                PendingDialog.external_id == external_id,
-                PendingDialog.kind == kind,
-            )
-        )
-
-    async def save_pending_dialog(
-        self,
-        channel: str,
-        external_id: str,
-        kind: str,
-        territory_id: int | None,
-        state: dict[str, Any],
-    ) -> PendingDialog:
-        """Start or go on with a short dialog (one of each kind per person)."""
-        dialog = await self.pending_dialog(channel, external_id, kind)
-        if dialog is None:
-            dialog = PendingDialog(channel=channel, external_id=external_id, kind=kind)
-            self.session.add(dialog)
-        dialog.territory_id = territory_id
-        dialog.state = state
-        dialog.updated_at = utcnow()
-        await self.session.flush()
-        return dialog
-
-    async def drop_pending_dialog(self, channel: str, external_id: str, kind: str) -> None:
-        await self.session.execute(
-            delete(PendingDialog).where(
-                PendingDialog.channel == channel,
-                PendingDialog.external_id == external_id,
-                PendingDialog.kind == kind,
-            )
-        )
-
     # ------------------------------------------------------------ participants
 
     async def participant(self, channel: str, external_id: str) -> Participant | None:
@@ -754,3 +713,58 @@ class Repository:
         await self.session.execute(
             delete(JoinAttempt).where(JoinAttempt.failed_at < attempts_before)
         )
+
+    # ------------------------------------------------------------ pending dialogs and switching
+
+    async def territory(self, territory_id: int) -> Territory | None:
+        return await self.session.get(Territory, territory_id)
+
+    async def pending_dialog(
+        self, channel: str, external_id: str, kind: str
+    ) -> PendingDialog | None:
+        return await self.session.scalar(
+            select(PendingDialog).where(
+                PendingDialog.channel == channel,
+                PendingDialog.external_id == external_id,
+                PendingDialog.kind == kind,
+            )
+        )
+
+    async def has_pending_dialog(self, channel: str, external_id: str) -> bool:
+        """Whether a dialog of any kind waits for this person's answer."""
+        found = await self.session.scalar(
+            select(PendingDialog.id)
+            .where(PendingDialog.channel == channel, PendingDialog.external_id == external_id)
+            .limit(1)
+        )
+        return found is not None
+
+    async def save_pending_dialog(
+        self,
+        channel: str,
+        external_id: str,
+        kind: str,
+        state: dict[str, Any],
+        territory_id: int | None = None,
+    ) -> PendingDialog:
+        """Start a dialog (again, from `state`) or store its next step."""
+        dialog = await self.pending_dialog(channel, external_id, kind)
+        if dialog is None:
+            dialog = PendingDialog(channel=channel, external_id=external_id, kind=kind)
+            self.session.add(dialog)
+        dialog.state = dict(state)  # a new value: JSON columns do not see changes in place
+        dialog.territory_id = territory_id
+        dialog.updated_at = utcnow()
+        await self.session.flush()
+        return dialog
+
+    async def end_pending_dialog(self, channel: str, external_id: str, kind: str) -> bool:
+        """Forget a dialog; False if there was none."""
+        result = await self.session.execute(
+            delete(PendingDialog).where(
+                PendingDialog.channel == channel,
+                PendingDialog.external_id == external_id,
+                PendingDialog.kind == kind,
+            )
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]

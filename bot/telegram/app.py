@@ -28,7 +28,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, ErrorEvent
 from bot import texts
 from bot.config import Settings
 from bot.join_guard import JoinGuard
-from bot.telegram import facilitator, groups, participant
+from bot.telegram import facilitator, groups, organiser, participant, switching
 from bot.telegram.middlewares import OnePerPerson, Person, UnitOfWork
 from bot.telegram.polling import Poller
 from bot.telegram.retry import RetryTransient
@@ -114,7 +114,9 @@ def build_dispatcher() -> Dispatcher:
     dispatcher.update.outer_middleware(OnePerPerson())
     dispatcher.update.outer_middleware(UnitOfWork())
     dispatcher.update.outer_middleware(Person())
-    dispatcher.include_routers(groups.router, facilitator.router, participant.router)
+    dispatcher.include_routers(
+        groups.router, facilitator.router, organiser.router, switching.router, participant.router
+    )
 
     @dispatcher.errors()
     async def on_error(event: ErrorEvent) -> None:

@@ -70,3 +70,12 @@ class PickCb(CallbackData, prefix="bp"):
     picked: str  # orders joined by ".", e.g. "1.6"; "" for none
     action: str  # t: tick or untick `block` | ok: create the link, or save
     block: int
+
+
+class TerritoryCb(CallbackData, prefix="ter"):
+    id: int  # the territory to make the current one (checked: forged ids change nothing)
+
+
+class NewTerritoryCb(CallbackData, prefix="nt"):
+    step: str  # timezone | language | session
+    value: str  # a zone name, a language code, or "skip"

@@ -7,7 +7,9 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import Chat, ChatMemberUpdated, Message, TelegramObject, User
 
-from storage.models import Participant, Territory
+from bot.telegram.middlewares import CHANNEL
+from storage.models import Participant, PendingDialog, Territory
+from storage.repository import Repository
 
 
 class ChatType(Filter):
@@ -77,4 +79,31 @@ class Added(Filter):
         return (
             event.old_chat_member.status in self.OUTSIDE
             and event.new_chat_member.status not in self.OUTSIDE
+        )
+
+
+class PendingDialogOf(Filter):
+    """A short dialog of this kind waits for the person's answer; the handler gets it as
+    `dialog`. (Put it after a cheaper filter: it reads the database.)"""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    async def __call__(
+        self, event: TelegramObject, repo: Repository, event_from_user: User | None = None
+    ) -> bool | dict[str, PendingDialog]:
+        if event_from_user is None:
+            return False
+        dialog = await repo.pending_dialog(CHANNEL, str(event_from_user.id), self.kind)
+        return {"dialog": dialog} if dialog is not None else False
+
+
+class NoPendingDialog(Filter):
+    """No short dialog of any kind waits for the person's answer."""
+
+    async def __call__(
+        self, event: TelegramObject, repo: Repository, event_from_user: User | None = None
+    ) -> bool:
+        return event_from_user is None or not await repo.has_pending_dialog(
+            CHANNEL, str(event_from_user.id)
         )

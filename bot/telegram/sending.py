@@ -4,8 +4,9 @@ that delivers them, retiring the keyboard of a question the person has moved pas
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -44,7 +45,9 @@ class Edit:
 @dataclass(frozen=True)
 class Document:
     filename: str
-    data: bytes
+    data: bytes | Callable[[], bytes]
+    """The file, or a function that makes it: run in a thread after the commit, so that
+    drawing a file never holds the transaction (and SQLite's one writer) open."""
     caption: str = ""
 
 
@@ -80,7 +83,7 @@ class Replies:
     ) -> None:
         self.actions.append(Edit(message_id, text, keyboard, closes))
 
-    def document(self, filename: str, data: bytes, caption: str = "") -> None:
+    def document(self, filename: str, data: bytes | Callable[[], bytes], caption: str = "") -> None:
         self.actions.append(Document(filename, data, caption))
 
 
@@ -146,6 +149,12 @@ class Sender:
                         )
                     )
             case Document(filename, data, caption):
+                if callable(data):
+                    try:
+                        data = await asyncio.to_thread(data)
+                    except Exception:  # a bug in drawing: the rest is still said
+                        log.exception("could not make %s", filename)
+                        return
                 await bot.send_document(
                     chat_id, BufferedInputFile(data, filename), caption=caption or None
                 )

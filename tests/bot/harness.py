@@ -55,9 +55,11 @@ class RunningBot:
     database_url: str
     request_timeout: float = 10.0
     polling: PollingBot | None = None
+    organisers: frozenset[int] = frozenset()
+    """Telegram ids with organiser rights (ADMIN_TELEGRAM_IDS)."""
 
     async def start(self) -> None:
-        settings = Settings(TOKEN, self.api_url, self.database_url, frozenset())
+        settings = Settings(TOKEN, self.api_url, self.database_url, self.organisers)
         self.database = db.Database(self.database_url)
         self.polling = PollingBot(settings, self.database, request_timeout=self.request_timeout)
         await self.polling.start(polling_timeout=1)

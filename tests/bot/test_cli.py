@@ -107,3 +107,56 @@ def test_an_unreachable_database_is_reported_without_its_password(tmp_path: Path
     assert "cannot use the database at postgresql+asyncpg://app:***@127.0.0.1:9" in result.stderr
     assert "s3cret" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
+
+
+def test_territory_links_and_the_poster(tmp_path: Path) -> None:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    plain = cli(*CREATE[:-1], cwd=tmp_path)
+    assert plain.returncode == 0, plain.stderr
+    code = plain.stdout.split("Join code: ")[1].split()[0]
+    assert f"Participants: /start {code}\n" in plain.stdout
+    assert "https://" not in plain.stdout
+    poster = tmp_path / "poster.png"
+    made = cli(*CREATE, "--bot-username", "@my_sse_bot", "--qr", str(poster), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    created = json.loads(made.stdout)
+    link = f"https://t.me/my_sse_bot?start={created['join_code']}"
+    assert created["participant_link"] == link
+    assert created["facilitator_link"].endswith(f"?start={created['facilitator_code']}")
+    image = Image.open(io.BytesIO(poster.read_bytes()))
+    assert [found.text for found in zxingcpp.read_barcodes(image)] == [link]
+    svg = tmp_path / "poster.svg"
+    made = cli(*CREATE[:-1], "--bot-username", "my_sse_bot", "--qr", str(svg), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "Scannez avec votre téléphone" in svg.read_text()
+    assert f"Poster: {svg}" in made.stdout
+    assert "Facilitators: /start " in made.stdout
+    assert "(for facilitators only, do not share widely)" in made.stdout
+
+    listed = cli("territory", "list", "--bot-username", "my_sse_bot", cwd=tmp_path)
+    assert f"      Participants: /start {created['join_code']}  {link}\n" in listed.stdout
+    as_json = json.loads(cli("territory", "list", "--json", cwd=tmp_path).stdout)
+    assert len(as_json) == 3 and "participant_link" not in as_json[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--qr", "poster.png"), "--qr needs --bot-username"),
+        (("--bot-username", "my bot"), "--bot-username 'my bot' is not a Telegram username"),
+        (("--bot-username", "my_sse_bot", "--qr", "poster.pdf"), "must end in .png or .svg"),
+        (("--bot-username", "my_sse_bot", "--qr", "nowhere/p.svg"), "does not exist"),
+    ],
+)
+def test_territory_links_and_poster_refuse_bad_options(
+    tmp_path: Path, extra: tuple[str, ...], message: str
+) -> None:
+    result = cli(*CREATE, *extra, cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr and "Traceback" not in result.stderr
+    listed = cli("territory", "list", cwd=tmp_path)
+    assert listed.stdout.startswith("No territories yet.")  # nothing was created

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.facilitator import blocks, help, profile, refusals
+from bot.telegram.facilitator import blocks, help, invite, profile, refusals
 
 router = Router(name="facilitator")
 router.include_routers(
     help.router,
     profile.router,
     blocks.router,
+    invite.router,
     refusals.router,  # last: what no capability above took
 )

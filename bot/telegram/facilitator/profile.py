@@ -96,7 +96,9 @@ async def profile(
         out.say(f"{now}\n{profile_text(flow, given, tr)}\n\n{tr(texts.PROFILE_CHANGE)}")
     else:
         state, outputs = engine.step(flow, None, engine.Start())
-    await repo.save_pending_dialog(CHANNEL, participant.external_id, KIND, territory.id, state)
+    await repo.save_pending_dialog(
+        CHANNEL, participant.external_id, KIND, state, territory_id=territory.id
+    )
     for reply in render_outputs(outputs, tr, buttons(territory.id)):
         out.send(reply)
 
@@ -145,7 +147,9 @@ async def pressed(
         out.edit(message.message_id, text, closes=True)
     finished = next((i for i, o in enumerate(outputs) if isinstance(o, engine.Finished)), None)
     if finished is None:
-        await repo.save_pending_dialog(CHANNEL, participant.external_id, KIND, territory.id, state)
+        await repo.save_pending_dialog(
+            CHANNEL, participant.external_id, KIND, state, territory_id=territory.id
+        )
         for reply in render_outputs(outputs, tr, buttons(territory.id)):
             if reply.refresh:
                 out.edit(message.message_id, reply.text, reply.keyboard)
@@ -156,7 +160,7 @@ async def pressed(
         out.send(reply)  # what was said before the end (a problem, a notice)
     given = profile_of(state["answers"])
     await repo.set_profile(territory, given)
-    await repo.drop_pending_dialog(CHANNEL, participant.external_id, KIND)
+    await repo.end_pending_dialog(CHANNEL, participant.external_id, KIND)
     saved = tr(texts.PROFILE_SAVED, territory=territory.name)
     after = texts.PROFILE_APPLIES if settled(given) else texts.PROFILE_NOTHING_SETTLED
     out.say(f"{saved}\n{profile_text(flow, given, tr)}\n\n{tr(after)}")
