@@ -1,0 +1,1 @@
+"""Channel-neutral outputs for facilitators and organisers: files and figures (no aiogram)."""
