@@ -96,6 +96,8 @@ class BotMessage:
     kind: str = "text"
     file_id: str | None = None
     edits: int = 0
+    file_name: str | None = None
+    """An uploaded document's name, as the bot gave it."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -332,6 +334,8 @@ class Sandbox:
             out["caption"] = message.text
         if message.kind == "document":
             out["document"] = {"file_id": message.file_id, "file_unique_id": message.file_id}
+            if message.file_name:
+                out["document"]["file_name"] = message.file_name
         if message.kind == "photo":
             size = {"file_id": message.file_id, "file_unique_id": message.file_id}
             out["photo"] = [{**size, "width": 800, "height": 800}]
@@ -355,8 +359,10 @@ class Sandbox:
     def _send_file(self, params: dict[str, Any], key: str) -> dict[str, Any]:
         chat = self.chat(params["chat_id"])
         given = params[key]
+        file_name = None
         if isinstance(given, UploadedFile):
             file_id = self.add_file(given.data, key)
+            file_name = given.filename or None
         elif given in self.files:
             file_id = given
         else:
@@ -370,6 +376,7 @@ class Sandbox:
             params.get("reply_markup"),
             key,
             file_id,
+            file_name=file_name if key == "document" else None,
         )
         return self.store(message)
 

@@ -4,8 +4,9 @@ that delivers them, retiring the keyboard of a question the person has moved pas
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -44,8 +45,12 @@ class Edit:
 @dataclass(frozen=True)
 class Document:
     filename: str
-    data: bytes
+    data: bytes | Callable[[], bytes]
+    """The file, or how to make it: then it is made after the commit, in a worker thread, so
+    a large file (an export) holds neither a transaction nor the event loop."""
     caption: str = ""
+    failed: str = ""
+    """Plain text said instead of the file if making it fails."""
 
 
 Action = Send | Edit | Document
@@ -80,8 +85,15 @@ class Replies:
     ) -> None:
         self.actions.append(Edit(message_id, text, keyboard, closes))
 
-    def document(self, filename: str, data: bytes, caption: str = "") -> None:
-        self.actions.append(Document(filename, data, caption))
+    def document(
+        self,
+        filename: str,
+        data: bytes | Callable[[], bytes],
+        caption: str = "",
+        *,
+        failed: str = "",
+    ) -> None:
+        self.actions.append(Document(filename, data, caption, failed))
 
 
 class Delivery(Enum):
@@ -145,7 +157,15 @@ class Sender:
                             text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
                         )
                     )
-            case Document(filename, data, caption):
+            case Document(filename, data, caption, failed):
+                if not isinstance(data, bytes):
+                    try:
+                        data = await asyncio.to_thread(data)
+                    except Exception:
+                        log.exception("could not make %s", filename)
+                        if failed:
+                            await bot.send_message(chat_id, esc(failed))
+                        return
                 await bot.send_document(
                     chat_id, BufferedInputFile(data, filename), caption=caption or None
                 )
