@@ -188,7 +188,7 @@ def _export_formats() -> list[str]:
 def cmd_export(args: argparse.Namespace) -> int:
     """Every answer of one territory (by its join or facilitator code) or of all of them, as
     one file; a progress bar on a terminal."""
-    from bot.reports.export import FORMATS, ExportData, file_name, gather, today_in
+    from bot.reports.export import FORMATS, ExportData, file_name, gather, steps, today_in
 
     languages = available_languages()
     if args.language not in languages:
@@ -203,6 +203,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return _fail(f"{len(exc.problems)} problem(s) in the flows", 1)
     found: list[ExportData] = []
+    if sys.stderr.isatty():
+        print("Reading the answers…", end="\r", file=sys.stderr, flush=True)
 
     async def work(repo: Repository) -> int:
         if args.all:
@@ -230,10 +232,10 @@ def cmd_export(args: argparse.Namespace) -> int:
     if target.is_dir():
         day = today_in(data.places, datetime.now(UTC))
         target = target / file_name(data.places, day, args.format, everything=args.all)
-    units = {"xlsx": 2 * len(data.rows) + len(data.kept), "csv": len(data.rows) + len(data.kept)}
     with tqdm(
-        total=units.get(args.format),
-        unit=" answers",
+        total=steps(data, args.format),
+        desc="Exporting",
+        unit=" rows",
         file=sys.stderr,
         disable=not sys.stderr.isatty(),
         leave=False,

@@ -448,8 +448,8 @@ def workbook(data: ExportData, tr: Translator, progress: Progress | None = None)
     long = long_format(data, tr)
     _answers_sheet(book, long, tr, ticker)
     _block_sheets(book, data, long.labels, ticker)
+    _scores_sheet(book, data, tr, ticker)
     ticker.close()
-    _scores_sheet(book, data, tr)
     _codebook_sheet(book, data, tr)
     return book.to_bytes()
 
@@ -563,7 +563,7 @@ def _stats_cells(stats: Stats | None) -> list[Cell]:
     ]
 
 
-def _scores_sheet(book: Workbook, data: ExportData, tr: Translator) -> None:
+def _scores_sheet(book: Workbook, data: ExportData, tr: Translator, ticker: _Ticker) -> None:
     """Per territory and block: the figures of `/summary` (`dialogs.summary`) for everyone,
     then for each role group with at least one respondent (that group's people alone)."""
     header = [
@@ -587,14 +587,18 @@ def _scores_sheet(book: Workbook, data: ExportData, tr: Translator) -> None:
     sheet = book.add_sheet(tr(texts.SHEET_SCORES), header, widths, autofilter=True)
     for place in data.places:
         groups: dict[str | None, list[Answerer]] = {g: [] for g in (*GROUPS, None)}
-        for person in data.people_of(place):
+        people = data.people_of(place)
+        for person in people:
             groups[person.group].append(person)
         by_group = {
             g: {s.flow_id: s for s in summarise(data.flows, members, (), place.profile)}
             for g, members in groups.items()
             if members
         }
-        for summary in data.summaries(place):
+        ticker.add(len(people))
+        everyone = data.summaries(place)
+        ticker.add(len(people))
+        for summary in everyone:
             flow = data.flows[summary.flow_id]
             rows: list[tuple[str, BlockSummary, int | None]] = [
                 (tr(texts.GROUP_ALL), summary, summary.finished)
@@ -654,6 +658,16 @@ def _codebook_sheet(book: Workbook, data: ExportData, tr: Translator) -> None:
             for code in (DONT_KNOW, NOT_APPLICABLE):
                 if code in q.buttons:
                     sheet.append([flow.id, q.id, None, code, None, *each(SCALE_EXTRA_LABELS[code])])
+
+
+def steps(data: ExportData, extension: str) -> int | None:
+    """How many steps a format tells its `Progress` about (None: it does not say)."""
+    rows = len(data.rows) + len(data.kept)
+    if extension == "xlsx":  # the long sheet, the block sheets, two passes for the scores
+        return rows + len(data.rows) + 2 * len(data.people)
+    if extension == "csv":
+        return rows
+    return None
 
 
 Builder = Callable[[ExportData, Translator, Progress | None], bytes]

@@ -183,6 +183,10 @@ class Workbook:
     ) -> Sheet:
         """A new sheet with its header row; the name is made valid and unique (Excel's rules:
         at most 31 characters, none of []:*?/\\, unique whatever the case)."""
+        widths = [  # at least as wide as the bold heading and its filter button
+            max(width, round(len(heading) * 1.15 + 3, 1))
+            for width, heading in zip(widths, header, strict=False)
+        ]
         sheet = Sheet(self, self._sheet_name(name), len(header), widths, freeze_columns, autofilter)
         sheet.header(header)
         self.sheets.append(sheet)

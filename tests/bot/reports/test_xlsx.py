@@ -16,7 +16,9 @@ def read(book: Workbook) -> openpyxl.Workbook:
 
 def test_cells_header_panes_widths_and_filter() -> None:
     book = Workbook()
-    sheet = book.add_sheet("Réponses", ["Name", "Count", "Share"], [20, 8.5, 10], autofilter=True)
+    sheet = book.add_sheet(
+        "Réponses", ["Name", "N", "Share of people"], [20, 8.5, 5], autofilter=True
+    )
     sheet.append(["Dakar", 3, 0.25])
     sheet.append([None, "", 7])
     sheet.append_cells(book.cells(["Córdoba"]) + book.cells([4, 1.5]))
@@ -25,7 +27,7 @@ def test_cells_header_panes_widths_and_filter() -> None:
     found = read(book)
     answers, other = found.worksheets
     assert [list(r) for r in answers.iter_rows(values_only=True)] == [
-        ["Name", "Count", "Share"],
+        ["Name", "N", "Share of people"],
         ["Dakar", 3, 0.25],
         [None, None, 7],
         ["Córdoba", 4, 1.5],
@@ -35,6 +37,7 @@ def test_cells_header_panes_widths_and_filter() -> None:
     assert answers.auto_filter.ref == "A1:C4" and other.auto_filter.ref is None
     assert answers.column_dimensions["A"].width == 20
     assert answers.column_dimensions["B"].width == 8.5
+    assert answers.column_dimensions["C"].width >= len("Share of people") + 2  # widened
 
 
 def test_text_is_kept_as_typed_and_never_run() -> None:
