@@ -32,7 +32,7 @@ from dialogs.i18n import Translator, available_languages, language_name, transla
 from dialogs.model import DONT_KNOW, NOT_APPLICABLE, Flow, Question
 from dialogs.render import describe_answer
 from dialogs.scoring import item_score
-from dialogs.summary import GROUPS, BlockSummary, Stats, role_group, summarise
+from dialogs.summary import BlockSummary, Stats, role_group, summarise
 from storage.models import Territory
 from storage.reports import AnswerRow, KeptAnswer, Reports, pseudonym
 
@@ -564,8 +564,9 @@ def _stats_cells(stats: Stats | None) -> list[Cell]:
 
 
 def _scores_sheet(book: Workbook, data: ExportData, tr: Translator, ticker: _Ticker) -> None:
-    """Per territory and block: the figures of `/summary` (`dialogs.summary`) for everyone,
-    then for each role group with at least one respondent (that group's people alone)."""
+    """Per territory and block, the figures of `/summary` (`dialogs.summary.summarise`, one
+    pass): everyone, then officials and SSE organisations where the summary shows them (at
+    least `MIN_GROUP` people with a score); a group's confidence is not computed there."""
     header = [
         tr(texts.COLUMN_TERRITORY),
         tr(texts.COLUMN_BLOCK_ID),
@@ -586,42 +587,47 @@ def _scores_sheet(book: Workbook, data: ExportData, tr: Translator, ticker: _Tic
     widths = (18, 15, 26, 20, 9, 9, 12, 11, 12, 9, 9, 12, 12, 11, 12)
     sheet = book.add_sheet(tr(texts.SHEET_SCORES), header, widths, autofilter=True)
     for place in data.places:
-        groups: dict[str | None, list[Answerer]] = {g: [] for g in (*GROUPS, None)}
         people = data.people_of(place)
-        for person in people:
-            groups[person.group].append(person)
-        by_group = {
-            g: {s.flow_id: s for s in summarise(data.flows, members, (), place.profile)}
-            for g, members in groups.items()
-            if members
-        }
-        ticker.add(len(people))
-        everyone = data.summaries(place)
-        ticker.add(len(people))
-        for summary in everyone:
+        for summary in data.summaries(place):
             flow = data.flows[summary.flow_id]
-            rows: list[tuple[str, BlockSummary, int | None]] = [
-                (tr(texts.GROUP_ALL), summary, summary.finished)
-            ]
-            rows += [
-                (tr(GROUP_NAMES[g]), figures[flow.id], None)
-                for g, figures in by_group.items()
-                if figures[flow.id].respondents
-            ]
-            for name, figures, finished in rows:
+            block = tr(flow.short_title or flow.title)
+            sheet.append(
+                [
+                    place.name,
+                    flow.id,
+                    block,
+                    tr(texts.GROUP_ALL),
+                    summary.respondents,
+                    summary.finished,
+                    *_stats_cells(summary.score),
+                    summary.confidence,
+                    summary.dont_know_share.get("all"),
+                ]
+            )
+            for group, stats in summary.groups.items():
+                members = sum(
+                    1 for p in people if p.group == group and _answered(p.answers.get(flow.id))
+                )
                 sheet.append(
                     [
                         place.name,
                         flow.id,
-                        tr(flow.short_title or flow.title),
-                        name,
-                        figures.respondents,
-                        finished,
-                        *_stats_cells(figures.score),
-                        figures.confidence,
-                        figures.dont_know_share.get("all"),
+                        block,
+                        tr(GROUP_NAMES[group]),
+                        members,
+                        None,
+                        *_stats_cells(stats),
+                        None,
+                        summary.dont_know_share.get(group),
                     ]
                 )
+        ticker.add(len(people))
+
+
+def _answered(block: Mapping[str, Any] | None) -> bool:
+    """Answered in the block themselves (not only "not applicable" set from their context),
+    as `dialogs.summary` counts respondents."""
+    return bool(block) and any(v and not v.get("auto") for v in block.values())  # type: ignore[union-attr]
 
 
 def _codebook_sheet(book: Workbook, data: ExportData, tr: Translator) -> None:
@@ -663,8 +669,8 @@ def _codebook_sheet(book: Workbook, data: ExportData, tr: Translator) -> None:
 def steps(data: ExportData, extension: str) -> int | None:
     """How many steps a format tells its `Progress` about (None: it does not say)."""
     rows = len(data.rows) + len(data.kept)
-    if extension == "xlsx":  # the long sheet, the block sheets, two passes for the scores
-        return rows + len(data.rows) + 2 * len(data.people)
+    if extension == "xlsx":  # the long sheet, the block sheets, the scores
+        return rows + len(data.rows) + len(data.people)
     if extension == "csv":
         return rows
     return None
