@@ -111,6 +111,7 @@ class BotMessage:
             "html": self.markup,
             "kind": self.kind,
             "file_id": self.file_id,
+            "file_name": self.file_name,
             "buttons": [
                 [b for b in row] for row in (self.reply_markup or {}).get("inline_keyboard", [])
             ],
