@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
+from bot.reports.export import FORMATS
 from bot.sandbox.server import BotMessage, Sandbox, SandboxUser
 from dialogs.loader import load_flows
 from storage.models import Territory
@@ -146,3 +149,27 @@ async def test_export_is_refused_to_participants_and_kind_when_nobody_answered(
     assert reply.text == (
         f"Nobody has answered in {territory.name} yet, so there is nothing to export."
     )
+
+
+async def test_a_file_that_cannot_be_made_is_said_kindly(
+    sandbox: Sandbox,
+    running_bot: RunningBot,
+    territory: Territory,
+    sessions: Sessions,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await seed(sessions, territory)
+
+    def broken(*_: object) -> bytes:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(FORMATS, "xlsx", broken)
+    ann = sandbox.user(7_019_283_750, "Ann", "en")
+    await join(ann, territory.facilitator_code, "I agree")
+    ann.mark_seen()
+    await ann.send_text("/export")
+    said, failed, table = await ann.wait_new(3, timeout=30)
+    assert said.text.startswith(f"{territory.name}: the answers of 6 people")
+    assert failed.text == "Sorry, I could not make this file. Please try /export again later."
+    assert table.kind == "document" and table.file_name is not None
+    assert table.file_name.endswith(".csv")
