@@ -37,9 +37,10 @@ from storage.models import Territory
 from storage.reports import AnswerRow, KeptAnswer, Reports, pseudonym
 
 Progress = Callable[[int], None]
-"""Told how many more answers were written (for a progress bar)."""
+"""Told how many more steps are done (rows written, people scored), for a progress bar; how
+many there are in all: `steps`."""
 STEP = 2_000
-"""Answers between two calls of a `Progress`."""
+"""Steps between two calls of a `Progress`."""
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A text starting so could be run as a formula by a spreadsheet program opening the CSV."""
 ROLES = {"participant": texts.ROLE_PARTICIPANT, "facilitator": texts.ROLE_FACILITATOR}
