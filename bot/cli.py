@@ -1,4 +1,4 @@
-"""The `sse-facilitator` command line: flows, database and territories."""
+"""The `sse-facilitator` command line: flows, database, territories and exports."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
 
 from bot import territories
 from bot.config import ConfigError, Settings
-from dialogs.i18n import available_languages
+from dialogs.i18n import available_languages, translator
 from dialogs.loader import FlowError, load_flows
 from storage import db
 from storage.models import Territory
@@ -236,6 +238,82 @@ def cmd_territory_list(args: argparse.Namespace) -> int:
     return asyncio.run(with_database(work))
 
 
+# ---------------------------------------------------------------- exports
+
+
+def _export_formats() -> list[str]:
+    from bot.reports.export import FORMATS
+
+    return list(FORMATS)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Every answer of one territory (by its join or facilitator code) or of all of them, as
+    one file; a progress bar on a terminal."""
+    from bot.reports.export import FORMATS, ExportData, file_name, gather, steps, today_in
+
+    languages = available_languages()
+    if args.language not in languages:
+        raise UsageError(f"--language must be one of: {', '.join(languages)}")
+    target = Path(args.out)
+    folder = target if target.is_dir() else target.parent
+    if not folder.is_dir():
+        raise UsageError(f"--out {args.out!r}: the folder {str(folder)!r} does not exist")
+    try:
+        flows = load_flows()
+    except FlowError as exc:
+        print(str(exc), file=sys.stderr)
+        return _fail(f"{len(exc.problems)} problem(s) in the flows", 1)
+    found: list[ExportData] = []
+    if sys.stderr.isatty():
+        print("Reading the answers…", end="\r", file=sys.stderr, flush=True)
+
+    async def work(repo: Repository) -> int:
+        if args.all:
+            territories = list(await repo.territories())
+            if not territories:
+                raise UsageError(
+                    "there are no territories yet; "
+                    "create one with: sse-facilitator territory create"
+                )
+        else:
+            match = await repo.territory_by_code(args.territory)
+            if match is None:
+                raise UsageError(
+                    f"no territory has the code {args.territory!r}: give its join code or its "
+                    "facilitator code (see: sse-facilitator territory list)"
+                )
+            territories = [match.territory]
+        found.append(await gather(repo.session, territories, flows))
+        return 0
+
+    status = asyncio.run(with_database(work))
+    if status:
+        return status
+    data = found[0]
+    if target.is_dir():
+        day = today_in(data.places, datetime.now(UTC))
+        target = target / file_name(data.places, day, args.format, everything=args.all)
+    with tqdm(
+        total=steps(data, args.format),
+        desc="Exporting",
+        unit=" rows",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        leave=False,
+    ) as bar:
+        content = FORMATS[args.format](data, translator(args.language), bar.update)
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(content)
+    os.replace(partial, target)
+    places = len(data.places)
+    print(
+        f"Wrote {target}: {len(data.rows) + len(data.kept)} answers of {len(data.people)} "
+        f"people in {places} territor{'y' if places == 1 else 'ies'} ({args.format.upper()})"
+    )
+    return 0
+
+
 # ---------------------------------------------------------------- the bot
 
 
@@ -338,6 +416,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="the bot's Telegram username: print the links https://t.me/NAME?start=CODE",
     )
     listing.set_defaults(handler=cmd_territory_list)
+
+    export = commands.add_parser(
+        "export", help="export the answers of one territory, or of all, as a file"
+    )
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument(
+        "--territory", metavar="CODE", help="the territory's join code or facilitator code"
+    )
+    which.add_argument("--all", action="store_true", help="every territory, in one file")
+    export.add_argument("--format", choices=_export_formats(), default="xlsx")
+    export.add_argument(
+        "--out",
+        metavar="PATH",
+        default=".",
+        help="the file to write, or a folder for a name from the territory and the day "
+        "(default: the current folder)",
+    )
+    export.add_argument(
+        "--language", default="en", help="language of the labels: en, es or fr (default: en)"
+    )
+    export.set_defaults(handler=cmd_export)
     return parser
 
 

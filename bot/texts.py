@@ -265,3 +265,59 @@ NEW_CREATED = N_(
 )
 NEW_CANCELLED = N_("Cancelled. No territory was created.")
 NOTHING_TO_CANCEL = N_("There is nothing to cancel.")
+# ---- exports (/export and `sse-facilitator export`)
+
+
+def export_ready(territory: str, people: int) -> Msg:
+    return Np_(
+        "{territory}: the answers of {count} person, as a workbook (XLSX) and as a table (CSV).",
+        "{territory}: the answers of {count} people, as a workbook (XLSX) and as a table (CSV).",
+        people,
+        territory=territory,
+    )
+
+
+EXPORT_NOTHING = N_("Nobody has answered in {territory} yet, so there is nothing to export.")
+
+# Translators: names of the workbook's sheets (at most 31 characters).
+SHEET_ANSWERS = N_("Answers")
+SHEET_SCORES = N_("Scores")
+SHEET_CODEBOOK = N_("Codebook")
+
+# Translators: column headings in the exported workbook and table.
+COLUMN_TERRITORY = N_("Territory")
+COLUMN_PSEUDONYM = N_("Pseudonym")
+COLUMN_ROLE = N_("Role")
+COLUMN_ROLE_GROUP = N_("Role group")
+COLUMN_BLOCK_ID = N_("Block id")
+COLUMN_BLOCK = N_("Block")
+COLUMN_QUESTION_ID = N_("Question id")
+COLUMN_QUESTION = N_("Question")
+COLUMN_ANSWER = N_("Answer")
+COLUMN_RAW = N_("Raw value")
+COLUMN_SCORE = N_("Score (0–3)")
+COLUMN_ANSWERED_AT = N_("Answered at")
+COLUMN_LANGUAGE = N_("Language")
+COLUMN_GROUP = N_("Group")
+COLUMN_PEOPLE = N_("People")
+COLUMN_SCORED = N_("People with a score")
+COLUMN_FINISHED = N_("Finished")
+COLUMN_MEAN = N_("Mean (0–3)")
+COLUMN_PERCENT = N_("Score (0–100)")
+COLUMN_LOWEST = N_("Lowest")
+COLUMN_HIGHEST = N_("Highest")
+COLUMN_Q1 = N_("Lower quartile")
+COLUMN_Q3 = N_("Upper quartile")
+COLUMN_CONFIDENCE = N_("Confidence")
+COLUMN_DONT_KNOW = N_("Don't know share")
+COLUMN_TYPE = N_("Type")
+COLUMN_CODE = N_("Code")
+
+ROLE_PARTICIPANT = N_("Participant")
+ROLE_FACILITATOR = N_("Facilitator")
+ANONYMOUS = N_("Anonymous (data deleted)")
+GROUP_ALL = N_("Everyone")
+GROUP_GOVERNMENT = N_("Local government")
+GROUP_SSE = N_("SSE organisations")
+GROUP_OTHER = N_("Other")
+EXPORT_FAILED = N_("Sorry, I could not make this file. Please try /export again later.")

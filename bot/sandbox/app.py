@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -83,6 +84,24 @@ def page_routes(
         await user.press_data(str(body.get("data", "")), message)
         return web.json_response({"ok": True})
 
+    async def document(request: web.Request) -> web.Response:
+        """A document the bot sent to this person, to save (an export, /mydata's files)."""
+        user = user_of(request)
+        wanted = request.match_info["message"]
+        message = next(
+            (m for m in user.messages if str(m.message_id) == wanted and m.kind == "document"),
+            None,
+        )
+        stored = sandbox.files.get(message.file_id or "") if message is not None else None
+        if message is None or stored is None:
+            raise web.HTTPNotFound(text="no such document")
+        name = message.file_name or f"document-{message.message_id}"
+        return web.Response(
+            body=stored[1],
+            content_type="application/octet-stream",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"},
+        )
+
     async def voice(request: web.Request) -> web.Response:
         form = await request.post()
         upload = form.get("file")
@@ -101,6 +120,7 @@ def page_routes(
         web.post("/sandbox/api/users/{user}/send", send),
         web.post("/sandbox/api/users/{user}/press", press),
         web.post("/sandbox/api/users/{user}/voice", voice),
+        web.get("/sandbox/api/users/{user}/documents/{message}", document),
     ]
 
 

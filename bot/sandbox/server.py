@@ -97,7 +97,7 @@ class BotMessage:
     file_id: str | None = None
     edits: int = 0
     file_name: str | None = None
-    """A document's name, as the bot uploaded it."""
+    """An uploaded document's name, as the bot gave it."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -363,7 +363,7 @@ class Sandbox:
         file_name = None
         if isinstance(given, UploadedFile):
             file_id = self.add_file(given.data, key)
-            file_name = given.filename if key == "document" else None
+            file_name = given.filename or None
         elif given in self.files:
             file_id = given
         else:
@@ -377,7 +377,7 @@ class Sandbox:
             params.get("reply_markup"),
             key,
             file_id,
-            file_name=file_name,
+            file_name=file_name if key == "document" else None,
         )
         return self.store(message)
 

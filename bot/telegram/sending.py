@@ -46,9 +46,11 @@ class Edit:
 class Document:
     filename: str
     data: bytes | Callable[[], bytes]
-    """The file, or a function that makes it: run in a thread after the commit, so that
-    drawing a file never holds the transaction (and SQLite's one writer) open."""
+    """The file, or how to make it: then it is made after the commit, in a worker thread, so
+    a large file (an export) holds neither a transaction nor the event loop."""
     caption: str = ""
+    failed: str = ""
+    """Plain text said instead of the file if making it fails."""
 
 
 Action = Send | Edit | Document
@@ -83,8 +85,15 @@ class Replies:
     ) -> None:
         self.actions.append(Edit(message_id, text, keyboard, closes))
 
-    def document(self, filename: str, data: bytes | Callable[[], bytes], caption: str = "") -> None:
-        self.actions.append(Document(filename, data, caption))
+    def document(
+        self,
+        filename: str,
+        data: bytes | Callable[[], bytes],
+        caption: str = "",
+        *,
+        failed: str = "",
+    ) -> None:
+        self.actions.append(Document(filename, data, caption, failed))
 
 
 class Delivery(Enum):
@@ -148,12 +157,14 @@ class Sender:
                             text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
                         )
                     )
-            case Document(filename, data, caption):
-                if callable(data):
+            case Document(filename, data, caption, failed):
+                if not isinstance(data, bytes):
                     try:
                         data = await asyncio.to_thread(data)
-                    except Exception:  # a bug in drawing: the rest is still said
+                    except Exception:
                         log.exception("could not make %s", filename)
+                        if failed:
+                            await bot.send_message(chat_id, esc(failed))
                         return
                 await bot.send_document(
                     chat_id, BufferedInputFile(data, filename), caption=caption or None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.facilitator import blocks, help, invite, profile, refusals
+from bot.telegram.facilitator import blocks, export, help, invite, profile, refusals
 
 router = Router(name="facilitator")
 router.include_routers(
@@ -14,5 +14,6 @@ router.include_routers(
     profile.router,
     blocks.router,
     invite.router,
+    export.router,
     refusals.router,  # last: what no capability above took
 )
