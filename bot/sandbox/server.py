@@ -96,6 +96,8 @@ class BotMessage:
     kind: str = "text"
     file_id: str | None = None
     edits: int = 0
+    duration: int | None = None
+    """A voice note's length in seconds."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -335,6 +337,12 @@ class Sandbox:
         if message.kind == "photo":
             size = {"file_id": message.file_id, "file_unique_id": message.file_id}
             out["photo"] = [{**size, "width": 800, "height": 800}]
+        if message.kind == "voice":
+            out["voice"] = {
+                "file_id": message.file_id,
+                "file_unique_id": message.file_id,
+                "duration": message.duration or 0,
+            }
         if message.edits:
             out["edit_date"] = int(time.time())
         if message.reply_markup:
@@ -370,6 +378,7 @@ class Sandbox:
             params.get("reply_markup"),
             key,
             file_id,
+            duration=params.get("duration"),
         )
         return self.store(message)
 
@@ -378,6 +387,9 @@ class Sandbox:
 
     def _sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._send_file(params, "document")
+
+    def _sendVoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send_file(params, "voice")
 
     def find(self, params: dict[str, Any]) -> BotMessage:
         if "inline_message_id" in params:
