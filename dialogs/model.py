@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from dialogs.conditions import Condition
 
@@ -53,8 +54,13 @@ class Question:
     minimum: float | None = None
     maximum: float | None = None
 
+    _choices: dict[str, Choice] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._choices.update({c.id: c for c in self.choices})
+
     def choice(self, choice_id: str) -> Choice | None:
-        return next((c for c in self.choices if c.id == choice_id), None)
+        return self._choices.get(choice_id) if isinstance(choice_id, str) else None
 
     @property
     def buttons(self) -> tuple[str, ...]:
@@ -94,6 +100,6 @@ class Flow:
     def position(self, question_id: str) -> int:
         return self._index[question_id]
 
-    @property
+    @cached_property
     def scored_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.scored)

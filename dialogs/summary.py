@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dialogs.model import Flow, Question
-from dialogs.scoring import is_auto_na, is_visible, item_score, score_flow
+from dialogs.scoring import is_auto_na, item_score, score_items, scored_items
 
 MIN_GROUP = 3
 """Fewest people a figure about a group (or a territory, for participants) is shown for."""
@@ -182,6 +182,15 @@ class BlockSummary:
         return None
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A person with their answers read once, for every block."""
+
+    pseudonym: str
+    language: str | None
+    answers: dict[str, dict[str, Any]]
+
+
 @dataclass
 class _Tally:
     values: list[float] = field(default_factory=list)
@@ -213,14 +222,17 @@ def summarise_block(
     open_answers: list[OpenAnswer] = []
     respondents = 0
     profile_answers = with_profile({}, profile)
+    texts = [q for q in flow.questions if q.kind == "text"]
     for person in people:
-        own = person.answers.get(flow.id)
+        given = person.answers
+        own = given.get(flow.id)
         if not own or not _answered(own):
             continue
         respondents += 1
-        answers = with_profile(person.answers, profile)
+        answers = with_profile(given, profile) if profile else given
         group = role_group(answers)
-        block = score_flow(flow, answers)
+        items = scored_items(flow, answers)
+        block = score_items(items)
         if block.overall.mean is not None:
             scores.append(block.overall.mean)
             if group is not None:
@@ -234,13 +246,11 @@ def summarise_block(
             if key is not None:
                 shown[key] += block.overall.items
                 unknown[key] += block.overall.dont_know
-        for q in flow.scored_questions:
-            if not is_visible(flow, q, answers):
-                continue
-            _tally(tallies[q.id], q, own.get(q.id), is_auto_na(flow, q, answers))
-        for q in flow.questions:
-            if q.kind == "text" and (given := own.get(q.id)):
-                open_answers.append(_open(person, q, given))
+        for q, answer, auto in items:
+            _tally(tallies[q.id], q, answer, auto)
+        for q in texts:
+            if written := own.get(q.id):
+                open_answers.append(_open(person, q, written))
     for answer in kept:
         question = flow.question(answer.question_id) if answer.flow_id == flow.id else None
         if question is not None and question.scored:
@@ -314,8 +324,9 @@ def summarise(
 ) -> list[BlockSummary]:
     """Every scored block, in the flows' order."""
     kept = list(kept)
+    read = [_Read(p.pseudonym, p.language, p.answers) for p in people]  # answers built once
     return [
-        summarise_block(flow, people, kept, profile, finished)
+        summarise_block(flow, read, kept, profile, finished)
         for flow in sorted(flows.values(), key=lambda f: f.order)
         if flow.scored
     ]
