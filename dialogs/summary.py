@@ -203,6 +203,18 @@ def _answered(block: Mapping[str, Any]) -> bool:
     return any(not (v or {}).get("auto") for v in block.values() if v is not None)
 
 
+def person_score(
+    flow: Flow, answers: Mapping[str, Mapping[str, Any]], profile: Mapping[str, Any] | None = None
+) -> float | None:
+    """One person's block score (0–3) as a summary counts it: None when they gave no answer
+    of their own in the block, or none with a level."""
+    own = answers.get(flow.id)
+    if not own or not _answered(own):
+        return None
+    given = with_profile(answers, profile) if profile else answers
+    return score_items(scored_items(flow, given)).overall.mean
+
+
 def summarise_block(
     flow: Flow,
     people: Sequence[Person],

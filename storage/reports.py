@@ -255,3 +255,23 @@ class Reports:
         duration = voice.get("duration")
         seconds = duration if isinstance(duration, int) else None
         return VoiceNote(voice["file_id"], seconds, language)
+
+    async def block_answers(
+        self, territory_id: int, flow_id: str, flow_ids: Collection[str]
+    ) -> dict[int, dict[str, dict[str, Any]]]:
+        """For each person who answered in a block of this territory (by participant id),
+        their answers in `flow_ids` (the block and the flows its conditions read)."""
+        answered = select(Conversation.participant_id).where(
+            Conversation.territory_id == territory_id, Conversation.flow_id == flow_id
+        )
+        rows = await self.session.execute(
+            select(Conversation.participant_id, Conversation.flow_id, Conversation.state).where(
+                Conversation.territory_id == territory_id,
+                Conversation.flow_id.in_(list(flow_ids)),
+                Conversation.participant_id.in_(answered),
+            )
+        )
+        found: dict[int, dict[str, dict[str, Any]]] = {}
+        for participant_id, flow, state in rows:
+            found.setdefault(participant_id, {})[flow] = state.get("answers", {})
+        return found
