@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.facilitator import help, refusals
+from bot.telegram.facilitator import help, progress, refusals, summary
 
 router = Router(name="facilitator")
 router.include_routers(
     help.router,
+    progress.router,
+    summary.router,
     refusals.router,  # last: what no capability above took
 )
