@@ -243,7 +243,8 @@ async def answer_communication(user: SandboxUser, labels: dict[str, str]) -> Bot
 async def test_participants_see_the_territory_from_the_third_respondent_and_results(
     sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
 ) -> None:
-    await Seeder.for_(sessions).person(territory, {"communication": block("2")})
+    voice = (sandbox.add_file(b"OggS", "voice"), 5)
+    await Seeder.for_(sessions).person(territory, {"communication": block("2", voice=voice)})
     ann = sandbox.user(1001, "Ann", "en")
     await join(ann, territory.join_code, "I agree")
     [nothing] = await command(ann, "/results", lambda ms: bool(ms))
@@ -270,6 +271,11 @@ async def test_participants_see_the_territory_from_the_third_respondent_and_resu
     assert results.text.endswith("dès que 3 personnes ont répondu à un bloc.")
     assert "Cadres juridiques" not in results.text  # not finished: not listed
 
+    forged = f"vo:{territory.id}:1:communication:strength"  # a participant: no voice of others
+    assert await press_forged(ann, forged) == "This button no longer works."
+    assert await press_forged(ann, f"su:{territory.id}:communication") == (
+        "This button no longer works."
+    )
     help_text = (await reply_to(ann, "/help")).text
     assert "/results – your scores next to your territory's" in help_text
     names = [c["command"] for c in sandbox.commands[0]["commands"]]
