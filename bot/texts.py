@@ -58,6 +58,7 @@ HELP = N_(
     "/menu – the blocks\n"
     "/language – change language\n"
     "/mydata – see your answers\n"
+    "/results – your scores next to your territory's\n"
     "/forget – delete your data\n"
     "/about – about this bot"
 )
@@ -103,6 +104,7 @@ COMMANDS = {
     "menu": N_("Choose a block"),
     "language": N_("Change language"),
     "mydata": N_("See your data"),
+    "results": N_("Your results"),
     "forget": N_("Delete your data"),
     "help": N_("How it works"),
     "about": N_("About this bot"),
@@ -321,3 +323,120 @@ GROUP_GOVERNMENT = N_("Local government")
 GROUP_SSE = N_("SSE organisations")
 GROUP_OTHER = N_("Other")
 EXPORT_FAILED = N_("Sorry, I could not make this file. Please try /export again later.")
+# ---- progress, summary and results
+
+PROGRESS_TITLE = N_("Progress in {territory}")
+
+
+def joined(count: int, facilitators: int) -> Msg:
+    return Np_(
+        "{count} person joined ({facilitators} facilitating).",
+        "{count} people joined ({facilitators} facilitating).",
+        count,
+        facilitators=facilitators,
+    )
+
+
+PROGRESS_HEADER = N_("Per block, started · finished:")
+PROGRESS_LINE = N_("{block}: {started} · {finished}")
+PROGRESS_NOBODY = N_("Nobody has started a block yet. Share the join link: /invite")
+PROGRESS_STARTED = N_("Started")
+PROGRESS_FINISHED = N_("Finished")
+PROGRESS_CHART = N_("People per block")
+
+SUMMARY_NO_ANSWERS = N_(
+    "Nobody in {territory} has answered a block yet. /progress shows who joined; /invite "
+    "gives the links to share."
+)
+SUMMARY_RADAR = N_("Scores per block, from 0 to 100. Lines: {lines}.")
+RADAR_TERRITORY = N_("Territory")
+GROUPS = {"government": GROUP_GOVERNMENT, "sse": GROUP_SSE}
+BLOCK_SCORE = N_("Score: {mean} of 3 · {level} ({percent}/100)")
+BLOCK_NO_SCORE = N_("No score: nobody answered with a level.")
+BLOCK_NO_ANSWERS = N_("No answers yet.")
+NO_ANSWERS_IN = N_("No answers yet: {blocks}.")
+
+
+def block_people(count: int, finished: int) -> Msg:
+    return Np_(
+        "{count} person answered, {finished} finished.",
+        "{count} people answered, {finished} finished.",
+        count,
+        finished=finished,
+    )
+
+
+BLOCK_CONFIDENCE = N_("Confidence: {share}.")
+BLOCK_SPREAD = N_("Spread: {minimum} to {maximum}; middle half: {q1} to {q3}.")
+# Translators: a group's score, e.g. "Local government (4): 1.2".
+BLOCK_GROUP = N_("{group} ({count}): {mean}")
+BLOCK_DIFFERENCE = N_("difference {difference}")
+BLOCK_DONT_KNOW = N_("“Don't know”: {share}.")
+# Translators: {groups} is e.g. "Officials 35 %, SSE organisations 10 %".
+BLOCK_DONT_KNOW_GROUPS = N_("“Don't know”: {share} ({groups}).")
+
+
+def not_applicable_here(count: int, total: int) -> Msg:
+    return Np_(
+        "Does not apply here: {count} question of {total}.",
+        "Does not apply here: {count} questions of {total}.",
+        count,
+        total=total,
+    )
+
+
+NA_BY_PROFILE = N_("by the territory's profile")
+NA_BY_PEOPLE = N_("most people said so")
+NA_AUTOMATIC = N_("from most people's answers about their local government")
+BLOCK_DISAGREEMENTS = N_("Views differ on “not applicable”:")
+DISAGREEMENT = N_("{na} say it does not apply, {levels} gave a level")
+
+
+def more_answers(count: int) -> Msg:
+    return Np_("… and {count} more.", "… and {count} more.", count)
+
+
+# Translators: an open answer; {who} is a pseudonym and a language, e.g. "P-0007 (es)".
+QUOTE = N_("{who}: {text}")
+MORE_BUTTON = N_("All answers: {block}")
+VOICE_BUTTON = N_("🎤 {pseudonym} · {seconds} s")
+VOICE_FROM = N_("Voice answer of {pseudonym} ({language}), {block}.")
+
+SCORE_WITH_LEVEL = N_("Your score: {mean} of 3 · {level} ({percent}/100).")
+
+
+def territory_score(count: int, **params: object) -> Msg:
+    """{territory}, {mean}, {level}."""
+    return Np_(
+        "{territory}: {mean} of 3 · {level}, from {count} person.",
+        "{territory}: {mean} of 3 · {level}, from {count} people.",
+        count,
+        **params,
+    )
+
+
+def territory_score_later(count: int) -> Msg:
+    return Np_(
+        "You will see the territory's score once {count} person has answered this block.",
+        "You will see the territory's score once {count} people have answered this block.",
+        count,
+    )
+
+
+RESULTS_HEAD = N_("Your scores and {territory}'s, from 0 to 3:")
+RESULTS_LINE = N_("{block}: you {mine} · territory {theirs}")
+RESULTS_YOU = N_("You")
+
+
+def results_threshold(count: int) -> Msg:
+    return Np_(
+        "The territory's score shows once {count} person has answered a block.",
+        "The territory's score shows once {count} people have answered a block.",
+        count,
+    )
+
+
+RESULTS_NOTHING = N_(
+    "You have not finished a block yet. Choose one in /menu: your results will show here "
+    "once you finish it."
+)

@@ -54,16 +54,13 @@ class Question:
     minimum: float | None = None
     maximum: float | None = None
 
-    def choice(self, choice_id: str) -> Choice | None:
-        try:
-            return self._choices.get(choice_id)
-        except TypeError:  # not an id at all (a malformed stored answer)
-            return None
+    _choices: dict[str, Choice] = field(default_factory=dict, compare=False, repr=False)
 
-    @cached_property
-    def _choices(self) -> dict[str, Choice]:
-        """Choices by id (summaries and exports look up every answer's choice)."""
-        return {c.id: c for c in self.choices}
+    def __post_init__(self) -> None:
+        self._choices.update({c.id: c for c in self.choices})
+
+    def choice(self, choice_id: str) -> Choice | None:
+        return self._choices.get(choice_id) if isinstance(choice_id, str) else None
 
     @property
     def buttons(self) -> tuple[str, ...]:

@@ -104,7 +104,7 @@ def auto_na_source(
     return "territory" if by_territory else "person"
 
 
-def _score(items: list[tuple[Question, Mapping[str, Any] | None, bool]]) -> Score:
+def _score(items: list[Item]) -> Score:
     values: list[float] = []
     dont_know = not_applicable = 0
     for question, answer, auto_na in items:
@@ -121,14 +121,27 @@ def _score(items: list[tuple[Question, Mapping[str, Any] | None, bool]]) -> Scor
     return Score(mean, percent, len(items), len(values), dont_know, not_applicable)
 
 
-def score_flow(flow: Flow, answers: Answers) -> BlockScore:
-    """Score a flow from answers by flow id (the flow's own and the others' its conditions use)."""
+Item = tuple[Question, Mapping[str, Any] | None, bool]
+"""A scored question shown to the person, their answer (None: none), and whether it is
+automatically not applicable."""
+
+
+def scored_items(flow: Flow, answers: Answers) -> list[Item]:
+    """The scored questions a person was shown, with their answers."""
     own = answers.get(flow.id, {})
-    items = [
+    return [
         (q, own.get(q.id), is_auto_na(flow, q, answers))
         for q in flow.scored_questions
         if is_visible(flow, q, answers)
     ]
+
+
+def score_flow(flow: Flow, answers: Answers) -> BlockScore:
+    """Score a flow from answers by flow id (the flow's own and the others' its conditions use)."""
+    return score_items(scored_items(flow, answers))
+
+
+def score_items(items: list[Item]) -> BlockScore:
     subscores = {
         name: _score([item for item in items if item[0].subscore == name])
         for name in sorted({q.subscore for q, _, _ in items if q.subscore})

@@ -19,10 +19,10 @@ from dialogs.profile import settled
 from dialogs.scoring import (
     auto_na_source,
     is_auto_na,
-    is_visible,
     item_score,
     na_source,
-    score_flow,
+    score_items,
+    scored_items,
 )
 
 MIN_GROUP = 3
@@ -190,6 +190,15 @@ class BlockSummary:
         return None
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A person with their answers read once, for every block."""
+
+    pseudonym: str
+    language: str | None
+    answers: dict[str, dict[str, Any]]
+
+
 @dataclass
 class _Tally:
     values: list[float] = field(default_factory=list)
@@ -201,6 +210,18 @@ class _Tally:
 
 def _answered(block: Mapping[str, Any]) -> bool:
     return any(not (v or {}).get("auto") for v in block.values() if v is not None)
+
+
+def person_score(
+    flow: Flow, answers: Mapping[str, Mapping[str, Any]], profile: Mapping[str, Any] | None = None
+) -> float | None:
+    """One person's block score (0–3) as a summary counts it: None when they gave no answer
+    of their own in the block, or none with a level."""
+    own = answers.get(flow.id)
+    if not own or not _answered(own):
+        return None
+    given = with_profile(answers, profile) if profile else answers
+    return score_items(scored_items(flow, given)).overall.mean
 
 
 def summarise_block(
@@ -223,14 +244,17 @@ def summarise_block(
     respondents = 0
     profile_answers = with_profile({}, profile)
     by_territory = settled(profile)
+    texts = [q for q in flow.questions if q.kind == "text"]
     for person in people:
-        own = person.answers.get(flow.id)
+        given = person.answers
+        own = given.get(flow.id)
         if not own or not _answered(own):
             continue
         respondents += 1
-        answers = with_profile(person.answers, profile)
+        answers = with_profile(given, profile) if profile else given
         group = role_group(answers)
-        block = score_flow(flow, answers)
+        items = scored_items(flow, answers)
+        block = score_items(items)
         if block.overall.mean is not None:
             scores.append(block.overall.mean)
             if group is not None:
@@ -244,13 +268,12 @@ def summarise_block(
             if key is not None:
                 shown[key] += block.overall.items
                 unknown[key] += block.overall.dont_know
-        for q in flow.scored_questions:
-            if not is_visible(flow, q, answers):
-                continue
-            _tally(tallies[q.id], q, own.get(q.id), auto_na_source(flow, q, answers, by_territory))
-        for q in flow.questions:
-            if q.kind == "text" and (given := own.get(q.id)):
-                open_answers.append(_open(person, q, given))
+        for q, answer, auto in items:
+            source = auto_na_source(flow, q, answers, by_territory) if auto else None
+            _tally(tallies[q.id], q, answer, source)
+        for q in texts:
+            if written := own.get(q.id):
+                open_answers.append(_open(person, q, written))
     for answer in kept:
         question = flow.question(answer.question_id) if answer.flow_id == flow.id else None
         if question is not None and question.scored:
@@ -330,8 +353,9 @@ def summarise(
 ) -> list[BlockSummary]:
     """Every scored block, in the flows' order."""
     kept = list(kept)
+    read = [_Read(p.pseudonym, p.language, p.answers) for p in people]  # answers built once
     return [
-        summarise_block(flow, people, kept, profile, finished)
+        summarise_block(flow, read, kept, profile, finished)
         for flow in sorted(flows.values(), key=lambda f: f.order)
         if flow.scored
     ]

@@ -9,7 +9,7 @@ one per answer.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -24,6 +24,12 @@ from storage.models import AnonymousAnswer, Answer, Conversation, Membership, Pa
 def pseudonym(number: int) -> str:
     """What facilitators see of a person in a territory: P-0007, never a name or an id."""
     return f"P-{number:04d}"
+
+
+def pseudonym_number(text: str) -> int | None:
+    """The number in a pseudonym ('P-0007' -> 7), or None."""
+    digits = text.removeprefix("P-")
+    return int(digits) if digits != text and digits.isdigit() else None
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,13 @@ class KeptAnswer:
     value: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class VoiceNote:
+    file_id: str
+    duration: int | None
+    language: str | None
+
+
 class Reports:
     """Read-only queries over one or more territories."""
 
@@ -126,8 +139,16 @@ class Reports:
         blocks = {flow: BlockProgress(flow, started, done) for flow, started, done in rows}
         return Progress(members[0], members[1], blocks)
 
-    async def respondents(self, territory_ids: Sequence[int]) -> list[Respondent]:
-        """Every member of these territories with their conversations, in pseudonym order."""
+    async def respondents(
+        self, territory_ids: Sequence[int], flow_ids: Collection[str] | None = None
+    ) -> list[Respondent]:
+        """Every member of these territories with their conversations (only in `flow_ids`
+        when given: a block and the flows its conditions read), in pseudonym order."""
+        joined = (Conversation.participant_id == Membership.participant_id) & (
+            Conversation.territory_id == Membership.territory_id
+        )
+        if flow_ids is not None:
+            joined &= Conversation.flow_id.in_(list(flow_ids))
         rows = await self.session.execute(
             select(
                 Membership.territory_id,
@@ -139,11 +160,7 @@ class Reports:
                 Conversation.updated_at,
             )
             .join(Participant, Participant.id == Membership.participant_id)
-            .outerjoin(
-                Conversation,
-                (Conversation.participant_id == Membership.participant_id)
-                & (Conversation.territory_id == Membership.territory_id),
-            )
+            .outerjoin(Conversation, joined)
             .where(Membership.territory_id.in_(territory_ids))
             .order_by(Membership.territory_id, Membership.number)
         )
@@ -224,3 +241,55 @@ class Reports:
             ).where(AnonymousAnswer.territory_id.in_(territory_ids))
         )
         return [KeptAnswer(*row) for row in rows]
+
+    async def voice_answer(
+        self, territory_id: int, number: int, flow_id: str, question_id: str
+    ) -> VoiceNote | None:
+        """The current voice answer of a member (by pseudonym number) of this territory to a
+        question, or None: no such member, no such answer, or it was written or withdrawn."""
+        found = (
+            await self.session.execute(
+                select(Conversation.state, Participant.language)
+                .join(
+                    Membership,
+                    (Membership.participant_id == Conversation.participant_id)
+                    & (Membership.territory_id == Conversation.territory_id),
+                )
+                .join(Participant, Participant.id == Conversation.participant_id)
+                .where(
+                    Membership.territory_id == territory_id,
+                    Membership.number == number,
+                    Conversation.flow_id == flow_id,
+                )
+            )
+        ).first()
+        if found is None:
+            return None
+        state, language = found
+        answer = ((state or {}).get("answers") or {}).get(question_id) or {}
+        voice = answer.get("voice") if isinstance(answer, dict) else None
+        if not isinstance(voice, dict) or not isinstance(voice.get("file_id"), str):
+            return None
+        duration = voice.get("duration")
+        seconds = duration if isinstance(duration, int) else None
+        return VoiceNote(voice["file_id"], seconds, language)
+
+    async def block_answers(
+        self, territory_id: int, flow_id: str, flow_ids: Collection[str]
+    ) -> dict[int, dict[str, dict[str, Any]]]:
+        """For each person who answered in a block of this territory (by participant id),
+        their answers in `flow_ids` (the block and the flows its conditions read)."""
+        answered = select(Conversation.participant_id).where(
+            Conversation.territory_id == territory_id, Conversation.flow_id == flow_id
+        )
+        rows = await self.session.execute(
+            select(Conversation.participant_id, Conversation.flow_id, Conversation.state).where(
+                Conversation.territory_id == territory_id,
+                Conversation.flow_id.in_(list(flow_ids)),
+                Conversation.participant_id.in_(answered),
+            )
+        )
+        found: dict[int, dict[str, dict[str, Any]]] = {}
+        for participant_id, flow, state in rows:
+            found.setdefault(participant_id, {})[flow] = state.get("answers", {})
+        return found

@@ -98,6 +98,8 @@ class BotMessage:
     edits: int = 0
     file_name: str | None = None
     """An uploaded document's name, as the bot gave it."""
+    duration: int | None = None
+    """A voice note's length in seconds."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -340,6 +342,12 @@ class Sandbox:
         if message.kind == "photo":
             size = {"file_id": message.file_id, "file_unique_id": message.file_id}
             out["photo"] = [{**size, "width": 800, "height": 800}]
+        if message.kind == "voice":
+            out["voice"] = {
+                "file_id": message.file_id,
+                "file_unique_id": message.file_id,
+                "duration": message.duration or 0,
+            }
         if message.edits:
             out["edit_date"] = int(time.time())
         if message.reply_markup:
@@ -378,6 +386,7 @@ class Sandbox:
             key,
             file_id,
             file_name=file_name if key == "document" else None,
+            duration=params.get("duration"),
         )
         return self.store(message)
 
@@ -386,6 +395,9 @@ class Sandbox:
 
     def _sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         return self._send_file(params, "document")
+
+    def _sendVoice(self, params: dict[str, Any]) -> dict[str, Any]:
+        return self._send_file(params, "voice")
 
     def find(self, params: dict[str, Any]) -> BotMessage:
         if "inline_message_id" in params:

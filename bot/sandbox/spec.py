@@ -27,6 +27,7 @@ SERVED_METHODS = (
     "answerCallbackQuery",
     "sendPhoto",
     "sendDocument",
+    "sendVoice",
     "sendChatAction",
     "getFile",
 )

@@ -28,6 +28,7 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, ErrorEvent
 from bot import texts
 from bot.config import Settings
 from bot.join_guard import JoinGuard
+from bot.reports.figures import BlockScores
 from bot.telegram import facilitator, groups, organiser, participant, switching
 from bot.telegram.middlewares import OnePerPerson, Person, UnitOfWork
 from bot.telegram.polling import Poller
@@ -205,6 +206,7 @@ class PollingBot:
             "guard": JoinGuard(secret),
             "bot_link": bot_link,
             "organisers": self.settings.admin_telegram_ids,
+            "scores": BlockScores(),
         }
 
     async def wait(self) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
@@ -18,6 +19,15 @@ from bot import texts
 from bot.conversations import Conversations
 from bot.join_guard import JoinGuard
 from bot.mydata import personal_data
+from bot.reports.charts import radar
+from bot.reports.figures import (
+    BlockScores,
+    above_threshold,
+    block_scores,
+    own_scores,
+    territory_figures,
+)
+from bot.reports.summary_text import results_series, results_text, score_line, territory_line
 from bot.telegram.callbacks import (
     AnswerCb,
     ConsentCb,
@@ -41,6 +51,8 @@ from dialogs import engine
 from dialogs.i18n import Translator, available_languages, language_name, translator
 from dialogs.model import Flow
 from dialogs.render import describe_answer
+from dialogs.summary import Stats
+from dialogs.texts import msg
 from storage.models import Participant, Territory
 from storage.repository import CodeMatch, Repository, normalise_join_code
 
@@ -299,6 +311,36 @@ async def mydata(
     out.document("my-data.json", data.as_json.encode())
 
 
+@router.message(Command("results"), Joined())
+async def results(
+    message: Message,
+    repo: Repository,
+    out: Replies,
+    tr: Translator,
+    participant: Participant,
+    territory: Territory,
+    flows: Mapping[str, Flow],
+) -> None:
+    """The person's radar beside the territory's (where enough people answered), with a
+    line per finished block."""
+    stored = await repo.conversations(participant, territory)
+    finished = {c.flow_id for c in stored if c.state.get("status") == "finished"}
+    answers = {c.flow_id: c.state.get("answers", {}) for c in stored}
+    mine = own_scores(answers, finished, flows, territory.profile)
+    if not mine:
+        out.say(tr(texts.RESULTS_NOTHING))
+        return
+    figures = await territory_figures(repo.session, territory, flows)
+    text = results_text(mine, figures.blocks, flows, territory.name, tr)
+    axes, series = results_series(mine, figures.blocks, flows, territory.name, tr)
+    out.picture("results.png", partial(radar, axes, series), text)
+
+
+@router.message(Command("results"))
+async def results_not_joined(message: Message, out: Replies, tr: Translator) -> None:
+    out.say(tr(texts.WELCOME))
+
+
 @router.message(Command("forget"))
 async def forget(
     message: Message, out: Replies, tr: Translator, participant: Participant | None
@@ -349,10 +391,11 @@ async def show(
     out: Replies,
     tr: Translator,
     pressed: Message | None = None,
+    scores: BlockScores | None = None,
 ) -> None:
     """The engine's outputs as messages (a refreshed question edits `pressed` in place); at
     the end of a block, what it says goes on top of the menu."""
-    replies = render_outputs(outputs, tr)
+    replies = render_outputs(await with_territory(outputs, conversations, tr, scores), tr)
     finished = any(isinstance(o, engine.Finished) for o in outputs)
     closing = replies.pop().text if finished and replies and replies[-1].keyboard is None else ""
     for reply in replies:
@@ -364,6 +407,41 @@ async def show(
         out.send(menu_reply(await conversations.blocks(), tr, before=closing))
 
 
+async def with_territory(
+    outputs: list[engine.Output],
+    conversations: Conversations,
+    tr: Translator,
+    scores: BlockScores | None,
+) -> list[engine.Output]:
+    """At the end of a scored block: the person's score with its level in words, then the
+    territory's once enough people answered the block (or when it will show)."""
+    ended = next((o for o in outputs if isinstance(o, engine.Finished)), None)
+    mean = ended.score.overall.mean if ended is not None and ended.score is not None else None
+    if ended is None or ended.score is None or mean is None:
+        return outputs
+    territory, session = conversations.territory, conversations.repo.session
+    if scores is not None:
+        who = conversations.participant.id
+        stats = await scores.territory(
+            session, territory, conversations.flows, ended.flow, who, mean
+        )
+    else:
+        read = await block_scores(session, territory, conversations.flows, ended.flow)
+        stats = above_threshold(Stats.of(list(read.values())))
+    lines = [
+        score_line(mean, ended.score.overall.percent, tr),
+        territory_line(stats, territory.name, tr),
+    ]
+    changed: list[engine.Output] = []
+    for output in outputs:
+        if isinstance(output, engine.Say) and output.text.key == engine.SCORE_LINE:
+            # "{text}": a text already in the person's language, shown as it is
+            changed += [engine.Say(msg("{text}", text=line), output.role) for line in lines]
+        else:
+            changed.append(output)
+    return changed
+
+
 async def press(
     query: CallbackQuery,
     flow_id: str,
@@ -373,6 +451,7 @@ async def press(
     out: Replies,
     tr: Translator,
     flows: Mapping[str, Flow],
+    scores: BlockScores | None = None,
 ) -> None:
     """A question's button: step the engine, then close the pressed question with the answer
     it accepted (or edit it in place after a toggle), and show what comes next."""
@@ -396,7 +475,7 @@ async def press(
         label = describe_answer(question, recorded.answer, tr) if recorded and question else None
         text = f"{pressed.html_text}\n\n<b>✓ {esc(label)}</b>" if label else None
         out.edit(pressed.message_id, text, closes=True)
-    await show(outputs, conversations, out, tr, pressed)
+    await show(outputs, conversations, out, tr, pressed, scores)
 
 
 @router.callback_query(MenuCb.filter(), Joined())
@@ -407,6 +486,7 @@ async def open_block(
     out: Replies,
     tr: Translator,
     flows: Mapping[str, Flow],
+    scores: BlockScores | None = None,
 ) -> None:
     if callback_data.flow not in flows:
         out.toast(tr(texts.BUTTON_GONE))
@@ -414,7 +494,8 @@ async def open_block(
     if not conversations.is_open(callback_data.flow):
         out.send(await menu_of(conversations, tr, tr(texts.BLOCK_CLOSED_NOW)))
         return
-    await show(await conversations.step(callback_data.flow, engine.Start()), conversations, out, tr)
+    outputs = await conversations.step(callback_data.flow, engine.Start())
+    await show(outputs, conversations, out, tr, scores=scores)
 
 
 @router.callback_query(AnswerCb.filter(), Joined())
@@ -425,10 +506,19 @@ async def answer(
     out: Replies,
     tr: Translator,
     flows: Mapping[str, Flow],
+    scores: BlockScores | None = None,
 ) -> None:
     event = engine.Choose(callback_data.choice, callback_data.question)
     await press(
-        query, callback_data.flow, callback_data.question, event, conversations, out, tr, flows
+        query,
+        callback_data.flow,
+        callback_data.question,
+        event,
+        conversations,
+        out,
+        tr,
+        flows,
+        scores,
     )
 
 
@@ -440,10 +530,19 @@ async def toggle(
     out: Replies,
     tr: Translator,
     flows: Mapping[str, Flow],
+    scores: BlockScores | None = None,
 ) -> None:
     event = engine.Toggle(callback_data.choice, callback_data.question)
     await press(
-        query, callback_data.flow, callback_data.question, event, conversations, out, tr, flows
+        query,
+        callback_data.flow,
+        callback_data.question,
+        event,
+        conversations,
+        out,
+        tr,
+        flows,
+        scores,
     )
 
 
@@ -462,10 +561,19 @@ async def navigate(
     out: Replies,
     tr: Translator,
     flows: Mapping[str, Flow],
+    scores: BlockScores | None = None,
 ) -> None:
     event = NAVIGATION[callback_data.action](callback_data.question)
     await press(
-        query, callback_data.flow, callback_data.question, event, conversations, out, tr, flows
+        query,
+        callback_data.flow,
+        callback_data.question,
+        event,
+        conversations,
+        out,
+        tr,
+        flows,
+        scores,
     )
 
 
@@ -476,7 +584,11 @@ async def stale_or_forged(query: CallbackQuery, out: Replies, tr: Translator) ->
 
 @router.message(TextOrVoice(), Joined())
 async def typed(
-    message: Message, conversations: Conversations, out: Replies, tr: Translator
+    message: Message,
+    conversations: Conversations,
+    out: Replies,
+    tr: Translator,
+    scores: BlockScores | None = None,
 ) -> None:
     """Text or a voice note: an answer to the current question of the open block."""
     flow_id = await conversations.current_flow()
@@ -490,7 +602,7 @@ async def typed(
         event: engine.Input = engine.Voice(message.voice.file_id, message.voice.duration)
     else:
         event = engine.Text(plain(message.text or ""))
-    await show(await conversations.step(flow_id, event), conversations, out, tr)
+    await show(await conversations.step(flow_id, event), conversations, out, tr, scores=scores)
 
 
 @router.message(TextOrVoice())

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -22,6 +23,8 @@ from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from bot.telegram.render import Reply, esc
 
 log = logging.getLogger(__name__)
+CAPTION_LIMIT = 1024
+"""Telegram's limit on a caption (UTF-16 code units)."""
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,30 @@ class Document:
     """Plain text said instead of the file if making it fails."""
 
 
-Action = Send | Edit | Document
+@dataclass(frozen=True)
+class Photo:
+    filename: str
+    image: bytes | Callable[[], bytes]
+    """The image, or how to draw it: drawn when it is sent, after the commit (a chart takes a
+    quarter of a second; no transaction waits for it, and a retried one does not draw twice)."""
+    caption: str = ""
+    keyboard: InlineKeyboardMarkup | None = None
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A voice note Telegram already has (its file id), sent again to this chat."""
+
+    file_id: str
+    caption: str = ""
+    duration: int | None = None
+
+
+Action = Send | Edit | Document | Photo | Voice
+
+DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
+"""Charts are drawn one at a time, outside the event loop (matplotlib's pyplot keeps global
+state, so one thread draws them all)."""
 
 
 @dataclass
@@ -94,6 +120,29 @@ class Replies:
         failed: str = "",
     ) -> None:
         self.actions.append(Document(filename, data, caption, failed))
+
+    def photo(
+        self,
+        filename: str,
+        image: bytes | Callable[[], bytes],
+        caption: str = "",
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        """An image (PNG), or a function that draws it when it is sent; the caption is HTML."""
+        self.actions.append(Photo(filename, image, caption, keyboard))
+
+    def picture(self, filename: str, image: bytes | Callable[[], bytes], text: str) -> None:
+        """A picture with `text` (HTML) as its caption, or after the text when the text is
+        longer than a caption may be."""
+        if len(text.encode("utf-16-le")) // 2 <= CAPTION_LIMIT:
+            self.photo(filename, image, text)
+        else:
+            self.actions.append(Send(text))
+            self.photo(filename, image)
+
+    def voice(self, file_id: str, caption: str = "", duration: int | None = None) -> None:
+        """A voice note by its Telegram file id; the caption is HTML."""
+        self.actions.append(Voice(file_id, caption, duration))
 
 
 class Delivery(Enum):
@@ -169,6 +218,23 @@ class Sender:
                 await bot.send_document(
                     chat_id, BufferedInputFile(data, filename), caption=caption or None
                 )
+            case Photo(filename, image, caption, keyboard):
+                if callable(image):
+                    try:
+                        image = await asyncio.get_running_loop().run_in_executor(DRAWING, image)
+                    except Exception:  # a chart that cannot be drawn is a bug: say the rest
+                        log.exception("could not draw %s", filename)
+                        if caption:
+                            await bot.send_message(chat_id, caption, reply_markup=keyboard)
+                        return
+                await bot.send_photo(
+                    chat_id,
+                    BufferedInputFile(image, filename),
+                    caption=caption or None,
+                    reply_markup=keyboard,
+                )
+            case Voice(file_id, caption, duration):
+                await bot.send_voice(chat_id, file_id, caption=caption or None, duration=duration)
 
     async def _retire(self, bot: Bot, chat_id: int) -> None:
         message_id = self.open_question.pop(chat_id, None)

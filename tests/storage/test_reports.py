@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from dialogs import engine
+from dialogs.model import Question
 from storage.models import Territory
-from storage.reports import Reports, pseudonym
+from storage.reports import Reports, VoiceNote, pseudonym, pseudonym_number
 from storage.repository import Repository
 from tests.seeding import Seeder, context, level
 
@@ -51,3 +53,30 @@ async def test_progress_respondents_and_answer_rows(
     legal = [r for r in rows if r.flow_id == "legal"]
     assert {r.pseudonym for r in legal} == {"P-0001"}
     assert all(r.value for r in rows)
+
+
+async def test_a_voice_answer_by_pseudonym_and_answers_of_one_block(
+    sessions: Sessions, territory: Territory
+) -> None:
+    def voice(question: Question) -> engine.Input:
+        if question.kind == "text":
+            return engine.Voice("VOICE-1", 7)
+        return level("2")(question)
+
+    seed = Seeder.for_(sessions)
+    first = await seed.person(territory, {"context": context("official"), "data": voice})
+    await seed.person(
+        territory, {"context": context("sse_org"), "legal": level("1")}, language="fr"
+    )
+    async with sessions() as session:
+        reports = Reports(session)
+        found = await reports.voice_answer(territory.id, 1, "data", "strength")
+        assert found == VoiceNote("VOICE-1", 7, "en")
+        assert await reports.voice_answer(territory.id + 1, 1, "data", "strength") is None
+        assert await reports.voice_answer(territory.id, 2, "data", "strength") is None
+        assert await reports.voice_answer(territory.id, 1, "data", "register") is None
+        people = await reports.respondents([territory.id], {"context"})
+        assert [set(p.blocks) for p in people] == [{"context"}, {"context"}]
+        answers = await reports.block_answers(territory.id, "data", {"data", "context"})
+    assert list(answers) == [first.id] and set(answers[first.id]) == {"data", "context"}
+    assert pseudonym_number("P-0012") == 12

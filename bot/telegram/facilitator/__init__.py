@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.facilitator import blocks, export, help, invite, profile, refusals
+from bot.telegram.facilitator import (
+    blocks,
+    export,
+    help,
+    invite,
+    profile,
+    progress,
+    refusals,
+    summary,
+)
 
 router = Router(name="facilitator")
 router.include_routers(
@@ -15,5 +24,7 @@ router.include_routers(
     blocks.router,
     invite.router,
     export.router,
+    progress.router,
+    summary.router,
     refusals.router,  # last: what no capability above took
 )

@@ -154,6 +154,25 @@ async def test_edits_buttons_callbacks_and_files(server: SandboxServer) -> None:
     assert user.messages[-1].kind == "document" and user.messages[-1].text == "Informe"
 
 
+async def test_a_voice_note_is_sent_again_by_its_file_id(server: SandboxServer) -> None:
+    sandbox: Sandbox = server.sandbox
+    ana, marie = sandbox.user(11, "Ana", "es"), sandbox.user(12, "Marie", "fr")
+    file_id = await ana.send_voice(b"OggS-voice", 42)
+    status, body = await call(
+        server, "sendVoice", chat_id=12, voice=file_id, caption="<b>P-0001</b>",
+        parse_mode="HTML", duration=42,
+    )  # fmt: skip
+    assert status == 200 and body["result"]["voice"] == {
+        "file_id": file_id, "file_unique_id": file_id, "duration": 42,
+    }  # fmt: skip
+    assert (marie.messages[-1].kind, marie.messages[-1].text) == ("voice", "P-0001")
+    status, body = await call(server, "sendVoice", chat_id=12, voice="f0000000000000000")
+    assert (status, body["description"]) == (
+        400,
+        "Bad Request: wrong file identifier/HTTP URL specified",
+    )
+
+
 async def test_photos_chat_actions_and_webhook_conflict(server: SandboxServer) -> None:
     user = server.sandbox.user(8, "Kim", "en")
     form = aiohttp.FormData()

@@ -54,7 +54,7 @@ async def test_a_whole_block_in_english(
     await say(user, "Our SSE week fills the main square <every> year & grows.")
     menu = await say(user, "A public map of SSE entities.")
     assert menu.text.startswith("Block finished: Communication strategies.")
-    assert "Your score: 2 of 3 (67/100)." in menu.text
+    assert "Your score: 2 of 3 · Established (67/100)." in menu.text
     assert "You answered 4 of 5 scored questions with a level." in menu.text
     assert menu.text.endswith("Choose a block. ✅ = finished.")
     assert labels(menu)[7] == "✅ Communication"
@@ -78,7 +78,7 @@ async def test_a_whole_block_in_spanish(
         question = await tap(carlos, level)
     await tap(carlos, "Saltar ▶")
     menu = await tap(carlos, "Saltar ▶")
-    assert "Tu puntaje: 1,35 de 3 (45/100)." in menu.text  # (2+.75+1+1+2)/5
+    assert "Tu puntaje: 1,35 de 3 · Incipiente (45/100)." in menu.text  # (2+.75+1+1+2)/5
     assert "✅ Datos" in labels(menu)
 
 
@@ -105,7 +105,7 @@ async def test_a_whole_block_in_french_after_the_context_block(
     await tap(amina, "2 · Établi")
     await say(amina, "Le marché des groupements de femmes.")
     await say(amina, "Ouvrir un point de vente à la mairie.")
-    assert "Votre score : 1,5 sur 3 (50/100)." in amina.messages[-1].text  # (1 + 2) / 2
+    assert "Votre score : 1,5 sur 3 · Établi (50/100)." in amina.messages[-1].text  # (1 + 2) / 2
     voice = await stored(sessions, Answer, flow_id="context", question_id="local_term")
     assert voice[0].value == {
         "voice": {"file_id": voice[0].value["voice"]["file_id"], "duration": 12}
