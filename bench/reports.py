@@ -41,7 +41,6 @@ from storage.models import (
     Membership,
     Participant,
 )
-from storage.reports import Reports
 from storage.repository import Repository
 
 FLOWS = load_flows()
@@ -183,39 +182,50 @@ async def timed(work: Callable[[], Awaitable[object]], repeats: int) -> float:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from bot.reports.charts import Series, radar
-    from dialogs.summary import summarise
+    from bot.reports.charts import radar
+    from bot.reports.export import csv_table, gather, workbook
+    from bot.reports.figures import territory_figures
+    from bot.reports.summary_text import radar_series, summary_sections
+    from dialogs.i18n import translator
 
+    tr = translator("fr")
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
         await asyncio.to_thread(db.upgrade, url)
         database = db.Database(url)
         started = time.perf_counter()
-        ids = await seed(database, args.territories, args.people, answer_rows=True)
+        await seed(database, args.territories, args.people, answer_rows=True)
         print(
             f"seeded {args.territories} territories x {args.people} people, every block "
             f"({time.perf_counter() - started:.1f} s)"
         )
-        first = ids[0]
+        async with database.transaction() as session:
+            territories = list(await Repository(session).territories())
+        first = territories[0]
 
         async def baseline() -> None:
             async with database.transaction() as session:
                 table = Answer.__table__
-                rows = await session.execute(select(table).where(table.c.territory_id == first))
+                rows = await session.execute(select(table).where(table.c.territory_id == first.id))
                 rows.all()
 
         async def summary() -> None:
             async with database.transaction() as session:
-                reports = Reports(session)
-                people = await reports.respondents([first])
-                kept = await reports.kept_answers([first])
-            blocks = summarise(FLOWS, people, kept)
-            values = [b.score.percent if b.score else None for b in blocks]
-            radar([b.flow_id for b in blocks], [Series("territory", values)])
+                figures = await territory_figures(session, first, FLOWS)
+            axes, series = radar_series(figures, FLOWS, tr)
+            summary_sections(figures, FLOWS, tr)
+            radar(axes, series)
+
+        async def export() -> None:
+            async with database.transaction() as session:
+                data = await gather(session, [first], FLOWS)
+            workbook(data, tr)
+            csv_table(data, tr)
 
         results = {
             "baseline": await timed(baseline, args.repeats),
             "summary": await timed(summary, args.repeats),
+            "export": await timed(export, args.repeats),
         }
         base = results["baseline"]
         print(f"{'what':<10} {'seconds':>8} {'x baseline':>11}")
