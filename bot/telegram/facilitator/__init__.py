@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.telegram.facilitator import help, refusals
+from bot.telegram.facilitator import briefing, help, refusals
 
 router = Router(name="facilitator")
 router.include_routers(
     help.router,
+    briefing.router,
     refusals.router,  # last: what no capability above took
 )
