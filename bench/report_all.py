@@ -94,7 +94,9 @@ async def seed(url: str, territories: int, people: int) -> None:
                 for t in range(1, territories + 1)
             ],
         )
-        ids = list((await connection.execute(select(Territory.id).order_by(Territory.id))).scalars())
+        ids = list(
+            (await connection.execute(select(Territory.id).order_by(Territory.id))).scalars()
+        )
         for index, territory_id in enumerate(ids):
             first = index * people
             await connection.execute(
