@@ -94,8 +94,9 @@ ol.ranked li, ul.plain li { margin: .25rem 0; }
   table.wide th, table.wide td { padding: .2em .3em; }
   thead { display: table-header-group; }
   .table-wrap { overflow: visible; }
-  figure.radar img { max-width: 120mm; }
-  .charts figure { max-width: 88mm; }
+  figure.radar { max-width: 125mm; margin-left: auto; margin-right: auto; }
+  figure.radar img { max-width: 100%; }
+  .charts figure { flex: 1 1 80mm; max-width: 88mm; margin: 0; }
   .quote, .how, th { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
@@ -404,7 +405,9 @@ def _na_lists(
     return f'<ul class="plain">{"".join(items)}</ul>\n'
 
 
-def _open_answers(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> str:
+def _open_answers(
+    flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator, heading: str = "h3"
+) -> str:
     questions = [q for q in flow.questions if q.kind == "text"]
     questions.sort(key=lambda q: q.id != "next_step")  # proposed next steps first
     parts = []
@@ -437,7 +440,8 @@ def _open_answers(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translato
                     )
         if quotes:
             anything = True
-            parts.append(f"<h3>{esc(tr(question.text))}</h3>\n{''.join(quotes)}")
+            title = f"<{heading}>{esc(tr(question.text))}</{heading}>"
+            parts.append(f"{title}\n{''.join(quotes)}")
     if not anything:
         return f'<p class="empty">{esc(tr(texts.REPORT_NO_OPEN_ANSWERS))}</p>\n'
     return "".join(parts)
@@ -540,22 +544,22 @@ def comparison(
     if not figures:
         return _page(tr, title, meta, [f"<p>{esc(tr(texts.REPORT_NO_TERRITORIES))}</p>\n"])
     axes = [_chart_text(block_name(f, tr), 40) for f in blocks]
+    drawn = [t for t in figures if any(_percent(s) is not None for s in t.blocks.values())]
+    groups = [drawn[i : i + RADAR_LINES] for i in range(0, len(drawn), RADAR_LINES)]
     radars = []
-    for start in range(0, len(figures), RADAR_LINES):
-        group = figures[start : start + RADAR_LINES]
+    for index, group in enumerate(groups, start=1):
         series = [
-            charts.Series(
-                _chart_text(t.name),
-                [_percent(t.blocks.get(f.id)) for f in blocks],
-            )
+            charts.Series(_chart_text(t.name), [_percent(t.blocks.get(f.id)) for f in blocks])
             for t in group
         ]
         caption = (
-            tr(texts.REPORT_RADAR_GROUP, first=start + 1, last=start + len(group))
-            if len(figures) > RADAR_LINES
+            tr(texts.REPORT_RADAR_GROUP, index=index, count=len(groups))
+            if len(groups) > 1
             else tr(texts.REPORT_RADAR)
         )
         radars.append(_figure(charts.radar(axes, series, fmt="svg"), caption, "radar"))
+    if not radars:
+        radars.append(f'<p class="empty">{esc(tr(texts.REPORT_NO_ANSWERS))}</p>')
     head = [
         (tr(texts.REPORT_COL_TERRITORY), False),
         (tr(texts.REPORT_COL_JOINED), True),
@@ -690,7 +694,7 @@ def territory_page(
                 + _questions(flow, one, tr)
                 + _gaps(flow, one, tr)
                 + f"<h3>{esc(tr(texts.REPORT_OPEN))}</h3>\n"
-                + _open_answers(flow, one, tr).replace("<h3>", "<h4>").replace("</h3>", "</h4>"),
+                + _open_answers(flow, one, tr, heading="h4"),
                 page=True,
                 ident=f"block-{flow.id}",
             )

@@ -77,6 +77,8 @@ async def test_report_all_compares_every_territory(
     await seeder.person(cordoba, everything(2), language="es")
     await seeder.person(cordoba, {}, language="es")  # joined, answered nothing
     await seeder.person(cordoba, {"context": context("official"), "markets": uniform(0)})
+    for zone in zones:
+        await seeder.person(zone, {"context": context("network"), "markets": uniform(3)})
 
     result = cli(
         "report", "--all", "--out", "report.html", "--language", "fr",
@@ -94,7 +96,14 @@ async def test_report_all_compares_every_territory(
             "2",
             {f.id: ("33", "n = 2") if f.id == "markets" else ("67", "n = 1") for f in BLOCKS},
         ),
-        **{z.name: ("0", "0", {f.id: ("—",) for f in BLOCKS}) for z in zones},
+        **{
+            z.name: (
+                "1",
+                "1",
+                {f.id: ("100", "n = 1") if f.id == "markets" else ("—",) for f in BLOCKS},
+            )
+            for z in zones
+        },
     }
     async with opened(tmp_path / "report.html") as shown:
         page = shown.page
