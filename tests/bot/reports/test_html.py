@@ -10,9 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.reports.briefing import TerritoryFigures, find_block, gather
+from bot.reports.briefing import (
+    TerritoryFigures,
+    find_block,
+    gather,
+    gather_scores,
+    gather_scores_parallel,
+)
 from bot.reports.html import briefing, territory_report
 from dialogs import engine
 from dialogs.loader import load_flows
@@ -222,3 +229,34 @@ async def test_briefing_gathers_only_the_territories_given(
     assert list(figures[0].blocks) == ["markets"]
     score = figures[0].blocks["markets"].score
     assert score is not None and (score.mean, score.count) == (2.0, 1)
+
+
+async def test_scores_at_scale_equal_the_summaries_in_one_process_or_two(
+    sessions: Sessions, territory: Territory, database_url: str
+) -> None:
+    """`report --all` reads only answers and scores them fast, over two processes when there
+    are many territories: the same figures as the summaries (a territory profile included)."""
+    seeder = Seeder.for_(sessions)
+    places = [territory, *[await create(sessions, f"Zone {n}") for n in range(2, 9)]]
+    async with sessions() as session, session.begin():
+        place = await session.get_one(Territory, places[1].id)
+        place.profile = {"powers": {"choices": ["land"]}}  # no procurement: markets changes
+    for index, place in enumerate(places[:3]):
+        await seeder.person(place, everything(index % 4, "official"))
+        await seeder.person(place, {"context": context("sse_org"), "markets": uniform(3)})
+    await seeder.person(places[4], {}, language="es")
+    async with sessions() as session:
+        reports = Reports(session)
+        current = list(await session.scalars(select(Territory).order_by(Territory.id)))
+        full = await gather(reports, current, FLOWS)
+        fast = await gather_scores(reports, current, FLOWS)
+    parallel = await gather_scores_parallel(database_url, [t.id for t in places], workers=2)
+    for many in (fast, parallel):
+        assert [f.name for f in many] == [f.name for f in full]
+        for quick, whole in zip(many, full, strict=True):
+            assert (quick.joined, quick.respondents) == (whole.joined, whole.respondents)
+            for flow in BLOCKS:
+                a, b = quick.blocks[flow.id], whole.blocks[flow.id]
+                assert (a.score, a.respondents, a.finished) == (b.score, b.respondents, b.finished)
+    markets = [f.blocks["markets"].score for f in full[:3]]
+    assert [s.mean if s else None for s in markets] == [1.5, 2.0, 2.5]
