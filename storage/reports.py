@@ -123,8 +123,16 @@ class Reports:
         blocks = {flow: BlockProgress(flow, started, done) for flow, started, done in rows}
         return Progress(members[0], members[1], blocks)
 
-    async def respondents(self, territory_ids: Sequence[int]) -> list[Respondent]:
-        """Every member of these territories with their conversations, in pseudonym order."""
+    async def respondents(
+        self, territory_ids: Sequence[int], flow_ids: Sequence[str] | None = None
+    ) -> list[Respondent]:
+        """Every member of these territories with their conversations (only in `flow_ids`,
+        when given), in pseudonym order."""
+        conversations = (Conversation.participant_id == Membership.participant_id) & (
+            Conversation.territory_id == Membership.territory_id
+        )
+        if flow_ids is not None:
+            conversations &= Conversation.flow_id.in_(flow_ids)
         rows = await self.session.execute(
             select(
                 Membership.territory_id,
@@ -136,11 +144,7 @@ class Reports:
                 Conversation.updated_at,
             )
             .join(Participant, Participant.id == Membership.participant_id)
-            .outerjoin(
-                Conversation,
-                (Conversation.participant_id == Membership.participant_id)
-                & (Conversation.territory_id == Membership.territory_id),
-            )
+            .outerjoin(Conversation, conversations)
             .where(Membership.territory_id.in_(territory_ids))
             .order_by(Membership.territory_id, Membership.number)
         )

@@ -17,6 +17,7 @@ from babel.numbers import format_decimal
 
 from bot import texts
 from dialogs.block_means import block_mean
+from dialogs.conditions import BoolOp, Compare, Not
 from dialogs.i18n import Translator, available_languages, translator
 from dialogs.loader import SCALE_LABELS, load_flows
 from dialogs.model import Flow
@@ -50,7 +51,8 @@ class TerritoryFigures:
     name: str
     joined: int
     respondents: int
-    """Members who answered at least one question of a scored block themselves."""
+    """Members who answered at least one question of a scored block themselves (of the one
+    block gathered, with `gather(..., only=...)`)."""
     blocks: dict[str, BlockSummary]
 
 
@@ -68,10 +70,11 @@ async def gather(
     """Every scored block's summary (or only the block `only`) in each territory, in the
     territories' order; one territory's rows in memory at a time."""
     blocks = [f for f in scored_flows(flows) if only is None or f.id == only]
+    needed = None if only is None else sorted(_read_by(flows[only]))
     out: list[TerritoryFigures] = []
     for territory in territories:
         progress = await reports.progress(territory.id)
-        people = await reports.respondents([territory.id])
+        people = await reports.respondents([territory.id], needed)
         kept = await reports.kept_answers([territory.id])
         finished = {flow_id: block.finished for flow_id, block in progress.blocks.items()}
         summaries = {
@@ -87,6 +90,23 @@ async def gather(
             TerritoryFigures(territory.id, territory.name, progress.joined, answered, summaries)
         )
     return out
+
+
+def _read_by(flow: Flow) -> set[str]:
+    """The flows whose answers a block's figures need: its own, the context (roles), and any
+    its conditions name."""
+    found = {flow.id, "context"}
+    pending = [c for q in flow.questions for c in (q.when, q.na_when) if c is not None]
+    while pending:
+        condition = pending.pop()
+        if isinstance(condition, Compare):
+            if condition.ref.flow:
+                found.add(condition.ref.flow)
+        elif isinstance(condition, Not):
+            pending.append(condition.inner)
+        elif isinstance(condition, BoolOp):
+            pending.extend(condition.parts)
+    return found
 
 
 async def gather_scores(
