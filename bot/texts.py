@@ -183,6 +183,7 @@ REPORT_ROLES_NOTE = N_(
     "A group's score is shown only when it has at least {count} people. Difference: the "
     "SSE organisations' score minus the local government's, on 0–3."
 )
+REPORT_GROUPS_NOTE = N_("A group's score is shown only when it has at least {count} people.")
 REPORT_QUESTIONS = N_("Questions")
 REPORT_STRONGEST = N_("Strongest questions")
 REPORT_WEAKEST = N_("Weakest questions")

@@ -681,7 +681,8 @@ def territory_page(
             f"<h2>{esc(tr(texts.REPORT_OVERVIEW))}</h2>\n"
             + radar
             + _table(head, rows, wide=True, ident="overview")
-            + f'<p class="note">{esc(tr(texts.REPORT_ROLES_NOTE, count=MIN_GROUP))}</p>\n',
+            + f'<p class="note">{esc(tr(texts.REPORT_GROUPS_NOTE, count=MIN_GROUP))}</p>\n'
+            + f'<p class="note">{esc(tr(texts.REPORT_SCORES_NOTE))}</p>\n',
             ident="overview-section",
         ),
     ]
