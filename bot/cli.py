@@ -314,6 +314,40 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------- reports
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """The comparison of every territory as one self-contained HTML file."""
+    from bot.reports.briefing import cores, gather_scores_parallel
+    from bot.reports.html import comparison
+
+    languages = available_languages()
+    if args.language not in languages:
+        raise UsageError(f"--language must be one of: {', '.join(languages)}")
+    out = Path(args.out)
+    if out.is_dir():
+        raise UsageError(f"--out {args.out!r} is a folder; give a file name, e.g. report.html")
+    if not out.parent.is_dir():
+        raise UsageError(f"--out {args.out!r}: the folder {str(out.parent)!r} does not exist")
+    ids: list[int] = []
+
+    async def work(repo: Repository) -> int:
+        ids.extend(t.id for t in await repo.territories())
+        return 0
+
+    status = asyncio.run(with_database(work))
+    if status:
+        return status
+    found = asyncio.run(gather_scores_parallel(db.database_url(), ids, cores()))
+    page = comparison(found, load_flows(), args.language)
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(page, encoding="utf-8")
+    partial.replace(out)
+    print(f"Wrote the comparison of {len(found)} territories to {out}")
+    return 0
+
+
 # ---------------------------------------------------------------- the bot
 
 
@@ -437,6 +471,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--language", default="en", help="language of the labels: en, es or fr (default: en)"
     )
     export.set_defaults(handler=cmd_export)
+
+    report = commands.add_parser(
+        "report", help="a comparison of every territory, as a self-contained HTML file"
+    )
+    report.add_argument(
+        "--all", action="store_true", required=True, help="every territory (required)"
+    )
+    report.add_argument("--out", required=True, metavar="PATH", help="the HTML file to write")
+    report.add_argument(
+        "--language", default="en", help="language of the report's texts: en, es or fr"
+    )
+    report.set_defaults(handler=cmd_report)
     return parser
 
 

@@ -440,3 +440,101 @@ RESULTS_NOTHING = N_(
     "You have not finished a block yet. Choose one in /menu: your results will show here "
     "once you finish it."
 )
+# ---- briefing and reports (/briefing, report --all, the HTML files)
+
+BRIEFING_CHOOSE = N_(
+    "Which block is your break-out group on? I will brief you on it across your territories."
+)
+BRIEFING_UNKNOWN = N_(
+    "I don't know the block “{given}”. Choose one below, or type /briefing and its number:\n"
+    "{blocks}"
+)
+BRIEFING_CHAT_TITLE = N_("Block {order}: {block}. Scores (0–3 and 0–100):")
+BRIEFING_CHAT_SCORE = N_("• {territory}: {mean}/3 ({level}) · {percent}/100 · n = {count}")
+BRIEFING_CHAT_NO_SCORE = N_("• {territory}: no answers yet")
+BRIEFING_NEXT_STEPS = N_("Proposed next steps")
+BRIEFING_WHO = N_("{pseudonym}, {territory}")
+BRIEFING_MORE_IN_FILE = N_("More in the file: {count}.")
+BRIEFING_DOCUMENT = N_("The full briefing: open it on a laptop, share it on screen, or print it.")
+
+REPORT_MADE_ON = N_("Made on {date}.")
+REPORT_HOW_TO_READ = N_(
+    "How to read this: scores go from 0 (absent) to 3 (consolidated), and from 0 to 100 to "
+    "compare blocks. “Don't know” and “not applicable” are left out of scores. n is the "
+    "number of people with a score. People appear under a pseudonym (like P-0007)."
+)
+REPORT_BRIEFING_TITLE = N_("Briefing: {block}")
+REPORT_BRIEFING_META = N_("Block {order} of the guidelines: {block}.")
+REPORT_TERRITORIES = N_("Territories: {territories}.")
+REPORT_SCORES = N_("Scores side by side")
+REPORT_COL_TERRITORY = N_("Territory")
+REPORT_COL_SCORE = N_("Score (0–3)")
+REPORT_COL_LEVEL = N_("Level")
+REPORT_COL_PERCENT = N_("Score (0–100)")
+REPORT_COL_PEOPLE = N_("People (n)")
+REPORT_COL_CONFIDENCE = N_("Confidence")
+REPORT_COL_RANGE = N_("Lowest–highest")
+REPORT_COL_IQR = N_("Middle half")
+REPORT_NO_ANSWERS = N_("No answers yet.")
+REPORT_SCORES_NOTE = N_(
+    "Confidence: the share of questions people answered with a level. Lowest–highest: "
+    "the lowest and highest personal scores. Middle half: where the middle half of "
+    "people's scores lie (interquartile range)."
+)
+REPORT_CHART_QUESTIONS = N_(
+    "{block}: each question on 0–100, numbered as in the table of questions"
+)
+REPORT_PEOPLE_COUNT = N_("n = {count}")
+REPORT_ROLES = N_("Local government and SSE organisations")
+REPORT_COL_GOVERNMENT = N_("Local government")
+REPORT_COL_SSE = N_("SSE organisations")
+REPORT_COL_DIFFERENCE = N_("Difference")
+REPORT_GROUP_TOO_SMALL = N_("fewer than {count}")
+REPORT_ROLES_NOTE = N_(
+    "A group's score is shown only when it has at least {count} people. Difference: the "
+    "SSE organisations' score minus the local government's, on 0–3."
+)
+REPORT_GROUPS_NOTE = N_("A group's score is shown only when it has at least {count} people.")
+REPORT_QUESTIONS = N_("Questions")
+REPORT_STRONGEST = N_("Strongest questions")
+REPORT_WEAKEST = N_("Weakest questions")
+REPORT_COL_QUESTION = N_("Question")
+REPORT_COL_ALL = N_("All territories")
+REPORT_COL_DONT_KNOW = N_("“Don't know”")
+REPORT_QUESTIONS_NOTE = N_(
+    "The mean on 0–3 of the people who answered each question with a level, and how many they were."
+)
+REPORT_GAPS = N_("Information gaps and what does not apply")
+REPORT_DONT_KNOW = N_("Share of “don't know” answers")
+REPORT_COL_EVERYONE = N_("Everyone")
+REPORT_DONT_KNOW_NOTE = N_("A high share shows an information gap, not a low score.")
+REPORT_NA_DISAGREEMENTS = N_("Disagreements on “not applicable”")
+REPORT_NA_DISAGREEMENT = N_("not applicable for {na}, answered with a level by {levels}")
+REPORT_NO_DISAGREEMENT = N_("No disagreement.")
+REPORT_NA_HERE = N_("Does not apply here")
+REPORT_NA_BY_PROFILE = N_("by the territory's profile")
+REPORT_NA_BY_MOST = N_("for most people who answered")
+REPORT_ALL_APPLY = N_("Every question applies.")
+REPORT_OPEN = N_("Open answers and proposed next steps")
+REPORT_QUOTE_WHO = N_("{pseudonym} · {territory}")
+REPORT_VOICE_NOTE = N_("🎤 Voice note ({duration})")
+REPORT_NO_OPEN_ANSWERS = N_("No open answers yet.")
+REPORT_COMPARISON_TITLE = N_("Comparison of territories")
+REPORT_RADAR = N_("The eight blocks (0–100)")
+REPORT_RADAR_GROUP = N_("The eight blocks (0–100), chart {index} of {count}")
+REPORT_TABLE = N_("Scores by block (0–100)")
+REPORT_COL_JOINED = N_("Joined")
+REPORT_COL_ANSWERED = N_("Answered")
+REPORT_COL_BLOCK = N_("Block")
+REPORT_TABLE_NOTE = N_(
+    "Each cell: the score on 0–100, and n, the people with a score. Joined: members of "
+    "the territory. Answered: people who answered at least one block. —: no score yet."
+)
+REPORT_NO_TERRITORIES = N_("No territories yet.")
+REPORT_TERRITORY_TITLE = N_("{territory}: summary")
+REPORT_TERRITORY_META = N_("Joined: {joined}. Answered at least one block: {answered}.")
+REPORT_OVERVIEW = N_("All blocks")
+
+
+def report_territory_count(count: int) -> Msg:
+    return Np_("{count} territory", "{count} territories", count)

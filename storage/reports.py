@@ -293,3 +293,18 @@ class Reports:
         for participant_id, flow, state in rows:
             found.setdefault(participant_id, {})[flow] = state.get("answers", {})
         return found
+
+    async def answers_by_member(self, territory_id: int) -> list[dict[str, dict[str, Any]]]:
+        """Each member's current answers in the territory, by flow id then question id: only
+        the answers of each conversation (not the rest of its state), for scores at scale."""
+        rows = await self.session.execute(
+            select(
+                Conversation.participant_id,
+                Conversation.flow_id,
+                Conversation.state["answers"],
+            ).where(Conversation.territory_id == territory_id)
+        )
+        found: dict[int, dict[str, dict[str, Any]]] = {}
+        for participant_id, flow_id, answers in rows:
+            found.setdefault(participant_id, {})[flow_id] = answers or {}
+        return list(found.values())

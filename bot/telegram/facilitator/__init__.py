@@ -8,6 +8,7 @@ from aiogram import Router
 
 from bot.telegram.facilitator import (
     blocks,
+    briefing,
     export,
     help,
     invite,
@@ -26,5 +27,6 @@ router.include_routers(
     export.router,
     progress.router,
     summary.router,
+    briefing.router,
     refusals.router,  # last: what no capability above took
 )
