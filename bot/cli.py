@@ -23,6 +23,7 @@ from dialogs.i18n import available_languages, translator
 from dialogs.loader import FlowError, load_flows
 from storage import db
 from storage.models import Territory
+from storage.reports import Reports
 from storage.repository import Repository
 
 
@@ -244,13 +245,31 @@ def cmd_territory_list(args: argparse.Namespace) -> int:
 def _export_formats() -> list[str]:
     from bot.reports.export import FORMATS
 
-    return list(FORMATS)
+    return [*FORMATS, "html"]
+
+
+async def _html_export(repo: Repository, territories: list[Territory], language: str) -> bytes:
+    """One territory's full summary, or every territory compared, as a self-contained page."""
+    from bot.reports.html import comparison_report, territory_report
+
+    reports, flows = Reports(repo.session), load_flows()
+    if len(territories) == 1:
+        return (await territory_report(reports, territories[0], flows, language)).encode()
+    return (await comparison_report(reports, territories, flows, language)).encode()
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Every answer of one territory (by its join or facilitator code) or of all of them, as
     one file; a progress bar on a terminal."""
-    from bot.reports.export import FORMATS, ExportData, file_name, gather, steps, today_in
+    from bot.reports.export import (
+        FORMATS,
+        ExportData,
+        Place,
+        file_name,
+        gather,
+        steps,
+        today_in,
+    )
 
     languages = available_languages()
     if args.language not in languages:
@@ -265,6 +284,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return _fail(f"{len(exc.problems)} problem(s) in the flows", 1)
     found: list[ExportData] = []
+    pages: list[bytes] = []
     if sys.stderr.isatty():
         print("Reading the answers…", end="\r", file=sys.stderr, flush=True)
 
@@ -284,12 +304,26 @@ def cmd_export(args: argparse.Namespace) -> int:
                     "facilitator code (see: sse-facilitator territory list)"
                 )
             territories = [match.territory]
-        found.append(await gather(repo.session, territories, flows))
+        if args.format == "html":
+            pages.append(await _html_export(repo, territories, args.language))
+            names.extend(Place.of(t) for t in territories)
+        else:
+            found.append(await gather(repo.session, territories, flows))
         return 0
 
+    names: list[Place] = []
     status = asyncio.run(with_database(work))
     if status:
         return status
+    if pages:
+        if target.is_dir():
+            day = today_in(names, datetime.now(UTC))
+            target = target / file_name(names, day, "html", everything=args.all)
+        _write(target, pages[0])
+        count = len(names)
+        places = f"{count} territor{'y' if count == 1 else 'ies'}"
+        print(f"Wrote {target}: the summary of {places} (HTML)")
+        return 0
     data = found[0]
     if target.is_dir():
         day = today_in(data.places, datetime.now(UTC))
@@ -303,15 +337,20 @@ def cmd_export(args: argparse.Namespace) -> int:
         leave=False,
     ) as bar:
         content = FORMATS[args.format](data, translator(args.language), bar.update)
-    partial = target.with_name(f".{target.name}.partial")
-    partial.write_bytes(content)
-    os.replace(partial, target)
+    _write(target, content)
     places = len(data.places)
     print(
         f"Wrote {target}: {len(data.rows) + len(data.kept)} answers of {len(data.people)} "
         f"people in {places} territor{'y' if places == 1 else 'ies'} ({args.format.upper()})"
     )
     return 0
+
+
+def _write(target: Path, content: bytes) -> None:
+    """Write a file whole or not at all (through a temporary name beside it)."""
+    partial = target.with_name(f".{target.name}.partial")
+    partial.write_bytes(content)
+    os.replace(partial, target)
 
 
 # ---------------------------------------------------------------- reports
@@ -341,9 +380,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         return status
     found = asyncio.run(gather_scores_parallel(db.database_url(), ids, cores()))
     page = comparison(found, load_flows(), args.language)
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(page, encoding="utf-8")
-    partial.replace(out)
+    _write(out, page.encode())
     print(f"Wrote the comparison of {len(found)} territories to {out}")
     return 0
 

@@ -1,5 +1,5 @@
 """`sse-facilitator export` as an organiser runs it: one territory by its code, or all, as
-XLSX or CSV, on the test database (SQLite, or PostgreSQL with DATABASE_URL)."""
+XLSX, CSV or HTML, on the test database (SQLite, or PostgreSQL with DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from storage.models import Territory
 from storage.repository import Repository
+from tests.bot.reports.browser import needs_chromium, opened
 from tests.bot.test_cli import cli
 from tests.exports import Sessions, as_text, csv_rows, records, seed, sheets, stored
 from tests.seeding import Seeder, context, level
@@ -118,3 +119,26 @@ def test_an_unknown_code_and_bad_options_are_refused_clearly(
     result = cli("export", cwd=tmp_path, database_url=database_url)
     assert result.returncode == 2
     assert "one of the arguments --territory --all is required" in result.stderr
+
+
+@needs_chromium
+async def test_html_a_territory_summary_or_every_territory_compared(
+    tmp_path: Path, database_url: str, sessions: Sessions, territory: Territory
+) -> None:
+    await seed(sessions, territory)
+    cordoba = await second_territory(sessions)
+    result = cli(
+        "export", "--territory", cordoba.facilitator_code, "--format", "html", "--language", "fr",
+        "--out", str(tmp_path / "cordoba.html"), cwd=tmp_path, database_url=database_url,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.endswith("the summary of 1 territory (HTML)\n")
+    async with opened(tmp_path / "cordoba.html") as shown:
+        assert await shown.text("h1") == "Córdoba : synthèse"
+        assert shown.requests == [shown.url]
+    result = cli("export", "--all", "--format", "html", cwd=tmp_path, database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    day = datetime.now(UTC).date().isoformat()
+    async with opened(tmp_path / f"all-territories-{day}.html") as shown:
+        table = await shown.text("table")
+        assert "Córdoba" in table and territory.name in table
