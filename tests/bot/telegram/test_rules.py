@@ -1,0 +1,85 @@
+"""The rules of who sees what, as a test proves them end to end: a facilitator sees only the
+territories they facilitate (summaries, exports and briefings hold nothing of another), and a
+role belongs to one territory (facilitating one gives no rights in another)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.sandbox.server import Sandbox, SandboxUser
+from storage.models import Territory
+from storage.repository import Repository
+from tests.bot.harness import RunningBot, join, reply_to, say
+from tests.exports import all_text, csv_rows
+from tests.seeding import Seeder, context, first_choice, level
+
+Sessions = async_sessionmaker[AsyncSession]
+ELSEWHERE = "Quote from Cordoba that Dakar must never see"
+
+
+def with_words(text: str):  # type: ignore[no-untyped-def]
+    """Level 2 everywhere, and `text` for every open question."""
+    from dialogs import engine
+
+    def pick(question):  # type: ignore[no-untyped-def]
+        if question.kind == "text":
+            return engine.Text(text)
+        return level("2")(question) if question.kind == "scale" else first_choice(question)
+
+    return pick
+
+
+async def two_territories(sessions: Sessions, dakar: Territory) -> Territory:
+    """Dakar with three answers; Córdoba with three, each saying ELSEWHERE."""
+    async with sessions() as session, session.begin():
+        cordoba = await Repository(session).create_territory(
+            name="Córdoba", country="AR", timezone="America/Argentina/Cordoba", language="es"
+        )
+    seeder = Seeder.for_(sessions)
+    for role in ("official", "sse_org", "network"):
+        await seeder.person(dakar, {"context": context(role), "markets": level("1")})
+        await seeder.person(cordoba, {"context": context(role), "markets": with_words(ELSEWHERE)})
+    return cordoba
+
+
+def files_of(user: SandboxUser) -> list[bytes]:
+    sent = [m for m in user.messages if m.file_id and m.kind == "document"]
+    return [user.sandbox.files[m.file_id][1] for m in sent if m.file_id]
+
+
+async def test_a_facilitator_sees_nothing_of_another_territory(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    cordoba = await two_territories(sessions, territory)
+    marie = sandbox.user(7101, "Marie", "fr")
+    await join(marie, territory.facilitator_code, "J'accepte")
+    await marie.send_text("/summary")
+    await marie.wait(lambda: "Pas encore de réponses" in (marie.messages[-1].text or ""), 30)
+    for command, files in (("/export", 2), ("/briefing markets", 3)):
+        await marie.send_text(command)
+        await marie.wait(lambda n=files: len(files_of(marie)) >= n, 30)  # type: ignore[misc]
+    seen = "\n".join(m.text or "" for m in marie.messages)
+    assert ELSEWHERE not in seen and cordoba.name not in seen
+    xlsx, table, page = files_of(marie)[:3]
+    assert ELSEWHERE not in all_text(xlsx) and cordoba.name not in all_text(xlsx)
+    assert {row[0] for row in csv_rows(table)[1:]} == {territory.name}
+    assert ELSEWHERE not in page.decode() and cordoba.name not in page.decode()
+
+
+async def test_facilitating_one_territory_gives_no_rights_in_another(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    cordoba = await two_territories(sessions, territory)
+    ana = sandbox.user(7102, "Ana", "es")
+    await join(ana, territory.facilitator_code, "Acepto")
+    await say(ana, f"/join {cordoba.join_code}")  # Córdoba is now her current territory
+    for command in ("/summary", "/export", "/progress", "/briefing markets"):
+        reply = await reply_to(ana, command)
+        assert reply.text.startswith("Este comando es para el equipo facilitador."), command
+    menu = await reply_to(ana, "/territory")
+    before = len(ana.messages)
+    await ana.press(next(b["text"] for b in menu.buttons if territory.name in b["text"]))
+    await ana.wait(lambda: len(ana.messages) > before or menu.edits > 0)
+    reply = await reply_to(ana, "/progress")
+    assert territory.name in (reply.text or reply.caption or "")
+    assert cordoba.name not in (reply.text or reply.caption or "")
