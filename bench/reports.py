@@ -10,9 +10,11 @@ the database. Then times, each as the median of a few runs:
   summary    what /summary computes and draws: figures of every block and the radar chart
   export     what /export makes: the XLSX workbook and the CSV
   report     `report --all` over T territories (default 50) of N participants each
+  report     `report --all` in its own process, against reading every conversation once
 
-Run: python bench/reports.py [--people 1000] [--territories 50] [--database-url URL]
-(default: a fresh SQLite file in a temporary folder). Targets: summary and export under 2 s
+Run: python bench/reports.py [--people 1000] [--territories 50] [--database-url SERVER]
+(default: a fresh SQLite file in a temporary folder; with a PostgreSQL server URL, a database
+is created on it for the run and dropped). Targets: summary and export under 2 s
 for 1,000 people; report --all under 30 s for 50 territories.
 """
 
@@ -21,15 +23,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from dialogs import engine
 from dialogs.loader import load_flows
@@ -181,6 +189,34 @@ async def timed(work: Callable[[], Awaitable[object]], repeats: int) -> float:
     return statistics.median(times)
 
 
+def report_all(url: str, out: Path) -> float:
+    """Seconds for `sse-facilitator report --all` (its own process, as an organiser runs it)."""
+    script = Path(sys.executable).with_name("sse-facilitator")
+    start = time.perf_counter()
+    subprocess.run(
+        [str(script), "report", "--all", "--out", str(out), "--language", "fr"],
+        env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    return time.perf_counter() - start
+
+
+async def postgres_database(server: str) -> tuple[str, str]:
+    name = f"bench_report_{uuid.uuid4().hex[:8]}"
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return str(make_url(server).set(database=name).render_as_string(hide_password=False)), name
+
+
+async def drop(server: str, name: str) -> None:
+    admin = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
 async def main(args: argparse.Namespace) -> None:
     from bot.reports.charts import radar
     from bot.reports.export import csv_table, gather, workbook
@@ -189,19 +225,24 @@ async def main(args: argparse.Namespace) -> None:
     from dialogs.i18n import translator
 
     tr = translator("fr")
-    with tempfile.TemporaryDirectory() as folder:
-        url = args.database_url or f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+    folder = Path(tempfile.mkdtemp(prefix="bench-reports-"))
+    created = None
+    if args.database_url:
+        url, created = await postgres_database(args.database_url)
+    else:
+        url = f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+    try:
         await asyncio.to_thread(db.upgrade, url)
         database = db.Database(url)
         started = time.perf_counter()
         await seed(database, args.territories, args.people, answer_rows=True)
+        print(f"database: {db.safe_url(url)}")
         print(
             f"seeded {args.territories} territories x {args.people} people, every block "
             f"({time.perf_counter() - started:.1f} s)"
         )
         async with database.transaction() as session:
-            territories = list(await Repository(session).territories())
-        first = territories[0]
+            first = (await Repository(session).territories())[0]
 
         async def baseline() -> None:
             async with database.transaction() as session:
@@ -222,16 +263,31 @@ async def main(args: argparse.Namespace) -> None:
             workbook(data, tr)
             csv_table(data, tr)
 
-        results = {
-            "baseline": await timed(baseline, args.repeats),
-            "summary": await timed(summary, args.repeats),
-            "export": await timed(export, args.repeats),
-        }
-        base = results["baseline"]
-        print(f"{'what':<10} {'seconds':>8} {'x baseline':>11}")
-        for name, seconds in results.items():
-            print(f"{name:<10} {seconds:>8.3f} {seconds / base:>11.1f}")
+        async def every_conversation() -> None:
+            async with database.transaction() as session:
+                table = Conversation.__table__
+                (await session.execute(select(table.c.flow_id, table.c.state))).all()
+
+        base = await timed(baseline, args.repeats)
+        print(f"{'what':<50} {'seconds':>8} {'ratio':>6} {'target':>7}")
+        print(f"{'baseline: read every answer row of one territory':<50} {base:>8.3f} {1:>6.1f}")
+        for name, work, target in (
+            ("/summary: figures, texts, radar", summary, 2),
+            ("/export: XLSX and CSV", export, 2),
+        ):
+            seconds = await timed(work, args.repeats)
+            print(f"{name:<50} {seconds:>8.3f} {seconds / base:>6.1f} {f'< {target} s':>7}")
+        if args.territories > 1:
+            floor = await timed(every_conversation, 1)
+            took = await asyncio.to_thread(report_all, url, folder / "report.html")
+            print(f"{'baseline: read every conversation once':<50} {floor:>8.3f} {1:>6.1f}")
+            line = f"report --all ({args.territories} territories)"
+            print(f"{line:<50} {took:>8.3f} {took / floor:>6.1f} {'< 30 s':>7}")
         await database.dispose()
+    finally:
+        if created is not None and args.database_url:
+            await drop(args.database_url, created)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
@@ -239,5 +295,5 @@ if __name__ == "__main__":
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--territories", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="a PostgreSQL server URL (default: SQLite)")
     asyncio.run(main(parser.parse_args()))
