@@ -761,6 +761,12 @@ class Progress:
     total: int
 
 
+def is_finished(state: State | None) -> bool:
+    """The block was finished: it stays so while the person looks back over their answers
+    (a review), so opening a finished block to look at it never un-finishes it."""
+    return state is not None and (state.get("status") == "finished" or bool(state.get("review")))
+
+
 def progress(
     flow: Flow,
     state: State | None,
@@ -774,4 +780,5 @@ def progress(
     run = _Run(flow, _upgrade(flow, copy.deepcopy(state)), others or {}, territory or {})
     counted = run.counted_questions()
     answered = sum(1 for q in counted if run.answered(q))
-    return Progress(run.state["status"], answered, len(counted))
+    status = "finished" if is_finished(run.state) else run.state["status"]
+    return Progress(status, answered, len(counted))

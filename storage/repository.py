@@ -575,7 +575,8 @@ class Repository:
         `ConversationConflict` when the stored conversation has moved on since it was read.
         """
         now = utcnow()
-        finished = state.get("status") == "finished"
+        # finished, or being looked over after it was (dialogs.engine.is_finished)
+        finished = state.get("status") == "finished" or bool(state.get("review"))
         whose = {"b_participant_id": participant.id, "b_territory_id": territory.id}
         if expected_version is None:
             found = await self.session.scalar(

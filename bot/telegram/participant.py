@@ -166,7 +166,10 @@ async def join(
     if isinstance(found, CodeRefused):
         out.say(found.text)
         return
-    if participant is None:
+    member = participant is not None and any(
+        m.territory_id == found.territory.id for m in await repo.memberships(participant)
+    )
+    if participant is None or not member:  # a new territory: its team will see the answers
         out.send(consent_reply(found.territory, normalise_join_code(code) or "", tr.language))
         return
     out.send(await join_with(found, participant, territory, role, repo, flows, tr))
@@ -324,7 +327,7 @@ async def results(
     """The person's radar beside the territory's (where enough people answered), with a
     line per finished block."""
     stored = await repo.conversations(participant, territory)
-    finished = {c.flow_id for c in stored if c.state.get("status") == "finished"}
+    finished = {c.flow_id for c in stored if engine.is_finished(c.state)}
     answers = {c.flow_id: c.state.get("answers", {}) for c in stored}
     mine = own_scores(answers, finished, flows, territory.profile)
     if not mine:

@@ -115,7 +115,7 @@ def test_an_unknown_code_and_bad_options_are_refused_clearly(
     assert "--language must be one of: en, es, fr" in result.stderr
     result = cli("export", "--all", "--format", "pdf", cwd=tmp_path, database_url=database_url)
     assert result.returncode == 2
-    assert "invalid choice: 'pdf' (choose from 'xlsx', 'csv')" in result.stderr
+    assert "invalid choice: 'pdf' (choose from 'xlsx', 'csv', 'html')" in result.stderr
     result = cli("export", cwd=tmp_path, database_url=database_url)
     assert result.returncode == 2
     assert "one of the arguments --territory --all is required" in result.stderr

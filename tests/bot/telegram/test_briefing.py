@@ -17,7 +17,7 @@ from dialogs.loader import load_flows
 from dialogs.model import Question
 from storage.models import Territory
 from storage.repository import Repository
-from tests.bot.harness import RunningBot, join, reply_to, say
+from tests.bot.harness import RunningBot, join, reply_to
 from tests.bot.reports.browser import images_shown, needs_chromium, opened
 from tests.seeding import Pick, Seeder, context, level
 
@@ -151,7 +151,7 @@ async def test_briefing_in_spanish_across_two_territories(
     cordoba, rosario = places["cordoba"], places["rosario"]
     ana = sandbox.user(880_101, "Ana", "es")
     await join(ana, cordoba.territory.facilitator_code, "Acepto")
-    await say(ana, f"/join {rosario.territory.facilitator_code}")
+    await join(ana, rosario.territory.facilitator_code, "Acepto")
 
     messages, document = await briefing(ana, "/briefing markets")
     chat = "\n".join(m.text for m in messages)
@@ -210,7 +210,7 @@ async def test_briefing_in_french_by_number_and_by_button(
     dakar, thies = places["dakar"], places["thies"]
     marie = sandbox.user(880_202, "Marie", "fr")
     await join(marie, dakar.territory.facilitator_code, "J'accepte")
-    await say(marie, f"/join {thies.territory.facilitator_code}")
+    await join(marie, thies.territory.facilitator_code, "J'accepte")
 
     messages, document = await briefing(marie, "/briefing 6")
     chat = "\n".join(m.text for m in messages)

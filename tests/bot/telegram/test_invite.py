@@ -108,7 +108,7 @@ async def test_a_person_in_two_territories_switches_and_forged_buttons_change_no
     elsewhere = await new_territory(sessions, "Elsewhere", "FR", "fr")
     carlos = sandbox.user(803, "Carlos", "es")
     await join(carlos, territory.join_code, "Acepto")
-    await say(carlos, f"/join {cordoba.facilitator_code}")
+    await join(carlos, cordoba.facilitator_code, "Acepto")
     assert await current(sessions, 803) == ("Córdoba", "facilitator")
     choose = await say(carlos, "/territory")
     assert choose.text == "Elige un territorio. ✓ = el actual."

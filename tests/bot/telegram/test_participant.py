@@ -452,7 +452,7 @@ async def test_mydata_shows_everything_and_sends_files_when_long(
     await tap(user, "1 · Emerging")
     await tap(user, "◀ Back")
     await tap(user, "2 · Established")
-    await say_text(user, f"/join {other.join_code}")
+    await join(user, other.join_code, "I agree")  # the notice again: a new team
     await say_text(user, "/mydata")
     text = user.texts[-1]
     assert text.startswith("Everything I keep about you:\nName: Mo. Language: English.\n")

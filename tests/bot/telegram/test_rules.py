@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.sandbox.server import Sandbox, SandboxUser
 from storage.models import Territory
 from storage.repository import Repository
-from tests.bot.harness import RunningBot, join, reply_to, say
+from tests.bot.harness import RunningBot, join, reply_to
 from tests.exports import all_text, csv_rows
 from tests.seeding import Seeder, context, first_choice, level
 
@@ -72,7 +72,7 @@ async def test_facilitating_one_territory_gives_no_rights_in_another(
     cordoba = await two_territories(sessions, territory)
     ana = sandbox.user(7102, "Ana", "es")
     await join(ana, territory.facilitator_code, "Acepto")
-    await say(ana, f"/join {cordoba.join_code}")  # Córdoba is now her current territory
+    await join(ana, cordoba.join_code, "Acepto")  # a new notice: Córdoba's team will see
     for command in ("/summary", "/export", "/progress", "/briefing markets"):
         reply = await reply_to(ana, command)
         assert reply.text.startswith("Este comando es para el equipo facilitador."), command
