@@ -81,7 +81,7 @@ def test_a_block_says_what_does_not_apply_and_why_and_where_views_differ() -> No
     text = "\n".join(line.html for line in block_section(block, MARKETS, ES, 10).lines)
     assert "Opiniones distintas sobre «no aplica»:" in text
     question = html.escape(ES(MARKETS.question(share).text), quote=False)
-    assert f"• {question} <i>(2 dicen que no aplica, 1 dieron un nivel)</i>" in text
+    assert f"• {question} <i>(no aplica: 2 · con un nivel: 1)</i>" in text
     assert "No aplica aquí: 1 pregunta de 6." in text
     assert f"• {question} <i>(la mayoría lo dijo)</i>" in text
     assert "Gobierno local" not in text  # two officials only: no group figure

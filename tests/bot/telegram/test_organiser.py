@@ -42,7 +42,7 @@ async def test_an_organiser_creates_a_territory_step_by_step(
 ) -> None:
     lucia = sandbox.user(910, "Lucía", "es")
     reply = await reply_to(lucia, "/newterritory")
-    assert reply.text == "Un territorio nuevo. ¿Cómo se llama? (Envía /cancel para detenerte.)"
+    assert reply.text == "Nuevo territorio. ¿Cómo se llama? (Para cancelar, envía /cancel.)"
     reply = await reply_to(lucia, "  Río   Cuarto ")
     assert reply.text.startswith("¿En qué país está Río Cuarto? Escribe su código de dos letras")
     reply = await reply_to(lucia, "Argentina")
@@ -87,13 +87,13 @@ async def test_an_organiser_creates_a_territory_step_by_step(
         "Territorio creado: Río Cuarto\n"
         "Argentina · America/Argentina/Cordoba · Français\n"
         "Sesión: 1 jun 2027, 16:15 hora de Argentina (Córdoba)\n\n"
-        f"Las y los participantes se suman con este enlace, o con /join {territory.join_code}:\n"
+        f"Las personas participantes se suman con este enlace, o con /join {territory.join_code}:\n"
         f"{link}{territory.join_code}\n\n"
         "Solo para el equipo facilitador, no lo difundas "
         f"(o /join {territory.facilitator_code}):\n"
         f"{link}{territory.facilitator_code}\n\n"
-        "Para facilitarlo tú, abre el enlace de facilitación o usa /territory. "
-        "Luego /invite prepara el afiche con el código QR."
+        "Si vas a facilitarlo tú, abre el enlace de facilitación o usa /territory. "
+        "Después, /invite prepara el afiche con el código QR."
     )
     assert await dialogs(sessions) == []
     query = await lucia.press_data(session.buttons[0]["callback_data"], session)
@@ -153,7 +153,7 @@ async def test_newterritory_is_refused_kindly_to_others_and_their_typing_is_unto
 ) -> None:
     for user_id, language, refusal in (
         (920, "en", "Only organisers can create territories."),
-        (921, "es", "Solo la organización puede crear territorios."),
+        (921, "es", "Solo el equipo organizador puede crear territorios."),
     ):
         person = sandbox.user(user_id, "Someone", language)
         reply = await reply_to(person, "/newterritory")

@@ -205,7 +205,7 @@ async def test_summary_in_spanish_voice_forget_and_small_groups(
     assert radar.text.endswith("Puntajes por bloque, de 0 a 100. Líneas: Territorio.")
     whole = "\n".join(m.text for m in texts)
     assert "Gobierno local (" not in whole and "Organizaciones de la ESS (" not in whole
-    assert "3 personas respondieron, 3 terminaron." in whole
+    assert "3 personas respondieron (3 hasta el final)." in whole
     assert "«No sé»: 20\xa0%." in whole  # no group has 3 people: no figure per group
     assert "• P-0004 (es): 🎤 nota de voz (7 s)" in whole
     assert "• P-0004 (es): Mi idea (next_step)" in whole
