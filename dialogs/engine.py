@@ -411,7 +411,7 @@ class _Run:
                 line = Np_(
                     "You answered {answered} of {count} scored question with a level.",
                     "You answered {answered} of {count} scored questions with a level.",
-                    overall.items,
+                    overall.applicable,
                     answered=overall.answered,
                 )
                 self.out.append(Say(line, "score"))

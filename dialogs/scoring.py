@@ -1,7 +1,7 @@
 """Block scores: the mean of answered scored items on 0–3 (and 0–100), and confidence.
 
 Don't know (DK) and not applicable (NA) are left out of the mean. Confidence is the share of
-the scored items shown to the person that were answered with a level (not DK, not NA).
+the scored items shown to the person that apply (not NA) which were answered with a level.
 
 An automatic NA is stored as `{"na": true, "auto": SOURCE}`: "territory" when the territory's
 profile made it so, "person" when the person's own context answers did (older answers say
@@ -29,8 +29,16 @@ class Score:
     not_applicable: int
 
     @property
+    def applicable(self) -> int:
+        """Scored questions shown that apply (not "not applicable", by the person's answer or
+        automatically): what a level could be given for."""
+        return self.items - self.not_applicable
+
+    @property
     def confidence(self) -> float | None:
-        return round(self.answered / self.items, 2) if self.items else None
+        """The share of applicable questions answered with a level (DK lowers it; a question
+        that does not apply here does not)."""
+        return round(self.answered / self.applicable, 2) if self.applicable else None
 
     def to_dict(self) -> dict[str, Any]:
         return {

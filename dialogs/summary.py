@@ -266,7 +266,7 @@ def summarise_block(
             confidences.append(block.overall.confidence)
         for key in ("all", group):
             if key is not None:
-                shown[key] += block.overall.items
+                shown[key] += block.overall.applicable
                 unknown[key] += block.overall.dont_know
         for q, answer, auto in items:
             source = auto_na_source(flow, q, answers, by_territory) if auto else None

@@ -94,7 +94,7 @@ def test_scoring_rules() -> None:
     assert score.mean == round((3 + 1 + 1.2) / 3, 2)
     assert score.percent == round((3 + 1 + 1.2) / 3 / 3 * 100)
     assert (score.items, score.answered, score.dont_know, score.not_applicable) == (8, 3, 1, 1)
-    assert score.confidence == round(3 / 8, 2)
+    assert score.confidence == round(3 / 7, 2)  # of the 7 that apply: DK counts, NA not
 
 
 def test_automatic_na_counts_as_not_applicable() -> None:
