@@ -17,7 +17,7 @@ from dialogs import engine
 from dialogs.model import Question
 from storage.models import Territory
 from storage.repository import Repository
-from tests.bot.harness import RunningBot, join, reply_to, tap
+from tests.bot.harness import RunningBot, join, reply_to, say, tap
 from tests.seeding import Pick, Seeder, context, first_choice
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -301,3 +301,23 @@ async def test_every_open_answer_of_a_block_is_one_tap_away(
     [every] = await until(carlos, before, has("Idea 11 (next_step)"))
     assert every.text.startswith("Gestión de datos e información\nPuntaje: 2 de 3")
     assert "Idea 11 (strength)" in every.text and every.buttons == []
+
+
+async def test_looking_over_a_finished_block_keeps_it_finished(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    awa = sandbox.user(811, "Awa", "fr")
+    await join(awa, territory.join_code, "J'accepte")
+    await tap(awa, "Communication")
+    for label in ("2 · Établi", "Passer ▶", "2 · Établi", "2 · Établi", "2 · Établi"):
+        await tap(awa, label)
+    await say(awa, "Une semaine de l'ESS")
+    menu = await say(awa, "Une carte")
+    assert "✅ Communication" in [b["text"] for b in menu.buttons]
+    await tap(awa, "✅ Communication")  # looks over her answers, then leaves
+    menu = await reply_to(awa, "/menu")
+    assert "✅ Communication" in [b["text"] for b in menu.buttons]
+    marie = sandbox.user(812, "Marie", "fr")
+    await join(marie, territory.facilitator_code, "J'accepte")
+    [progress] = await command(marie, "/progress", lambda ms: any(m.kind == "photo" for m in ms))
+    assert "Communication : 1 · 1\n" in progress.text
