@@ -12,6 +12,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 
 from bot import texts
 from bot.conversations import ALWAYS_OPEN, is_open
+from bot.reports.briefing import find_block
 from bot.telegram.callbacks import BlocksCb, PickCb
 from bot.telegram.facilitator.common import private_router
 from bot.telegram.filters import Facilitates
@@ -37,12 +38,6 @@ def open_ones(flows: Mapping[str, Flow], territory: Territory) -> list[Flow]:
     return [f for f in choosable(flows) if is_open(f.id, territory.open_blocks)]
 
 
-def find_block(flows: Mapping[str, Flow], name: str) -> Flow | None:
-    """A block by its id (`markets`) or its number in the menu (`6`)."""
-    name = name.strip().lower()
-    return next((f for f in choosable(flows) if name in (f.id, str(f.order))), None)
-
-
 def parse_pseudonym(text: str) -> int | None:
     found = PSEUDONYM.match(text.strip())
     return int(found.group(1)) if found else None
@@ -56,7 +51,7 @@ def names(blocks: Sequence[Flow], tr: Translator) -> str:
 
 
 def block_list(flows: Mapping[str, Flow], tr: Translator) -> str:
-    return "\n".join(f"{f.id} – {tr(f.short_title)}" for f in choosable(flows))
+    return "\n".join(f"{f.order} – {tr(f.short_title)} ({f.id})" for f in choosable(flows))
 
 
 def _button(text: str, data: BlocksCb | PickCb) -> list[InlineKeyboardButton]:

@@ -229,8 +229,11 @@ async def test_blocks_close_group_links_and_first_blocks(
     assert reply.text == f"No one in {territory.name} has the pseudonym P-0099."
     reply = await reply_to(ann, "/blocks Aminata legal")
     assert reply.text == "A pseudonym looks like P-0007. Please check it."
-    reply = await reply_to(ann, "/blocks P-0002 finance")
-    assert reply.text.startswith("I don't know the block “finance”. Block names:\nlegal – ")
+    reply = await reply_to(ann, "/blocks P-0002 gardening")
+    assert reply.text.startswith("I don't know the block “gardening”. Block names:\n1 – ")
+    assert "6 – Access to markets (markets)" in reply.text
+    reply = await reply_to(ann, "/blocks P-0002 finance")  # a word of a title is enough
+    assert reply.text.startswith("P-0002 now finds Support and finance first in their menu.")
     reply = await reply_to(ann, "/blocks p-2 communication legal")
     assert reply.text == "P-0002 now finds Communication and Legal frameworks first in their menu."
     assert labels(await say(amina, "/menu"))[:3] == [
