@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bot import territories
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, organisers_from_env
 from dialogs.i18n import available_languages, translator
 from dialogs.loader import FlowError, load_flows
 from storage import db
@@ -413,9 +413,10 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
     url = os.environ.get("DATABASE_URL") or SANDBOX_DATABASE_URL
     state = Path(args.state) if args.state else default_state_path(url)
+    organisers = organisers_from_env()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        asyncio.run(serve(args.host, args.port, url, state))
+        asyncio.run(serve(args.host, args.port, url, state, organisers))
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", 1)
     return 0

@@ -21,6 +21,17 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
+def organisers_from_env() -> frozenset[int]:
+    """The organisers' Telegram ids from ADMIN_TELEGRAM_IDS (comma-separated)."""
+    raw_ids = os.environ.get("ADMIN_TELEGRAM_IDS", "")
+    try:
+        return frozenset(int(part) for part in raw_ids.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise ConfigError(
+            "ADMIN_TELEGRAM_IDS must be Telegram user ids separated by commas, e.g. 123,456"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     telegram_bot_token: str | None = field(repr=False)
@@ -30,13 +41,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        raw_ids = os.environ.get("ADMIN_TELEGRAM_IDS", "")
-        try:
-            ids = frozenset(int(part) for part in raw_ids.replace(" ", "").split(",") if part)
-        except ValueError:
-            raise ConfigError(
-                "ADMIN_TELEGRAM_IDS must be Telegram user ids separated by commas, e.g. 123,456"
-            ) from None
+        ids = organisers_from_env()
         api_url = (os.environ.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_API_URL).rstrip("/")
         try:
             parsed = urlsplit(api_url)

@@ -124,7 +124,8 @@ def page_routes(
     ]
 
 
-async def demo_join_code(database: db.Database) -> str:
+async def demo_codes(database: db.Database) -> tuple[str, str]:
+    """The demo territory's join code and facilitator code (made the first time)."""
     async with database.transaction() as session:
         repo = Repository(session)
         found = next((t for t in await repo.territories() if t.name == DEMO_TERRITORY), None)
@@ -132,13 +133,14 @@ async def demo_join_code(database: db.Database) -> str:
             found = await repo.create_territory(
                 name=DEMO_TERRITORY, country="SN", timezone="Africa/Dakar", language="fr"
             )
-        return found.join_code
+        return found.join_code, found.facilitator_code
 
 
 @dataclass
 class RunningSandbox:
     url: str
     join_code: str
+    facilitator_code: str
     sandbox: Sandbox
     runner: web.AppRunner
     database: db.Database
@@ -157,14 +159,19 @@ class RunningSandbox:
 
 
 async def start_sandbox(
-    host: str, port: int, database_url: str, state_path: Path | None = None
+    host: str,
+    port: int,
+    database_url: str,
+    state_path: Path | None = None,
+    organisers: frozenset[int] = frozenset(),
 ) -> RunningSandbox:
-    """Start everything; the fake Telegram's state is kept in `state_path` (None: in memory)."""
+    """Start everything; the fake Telegram's state is kept in `state_path` (None: in memory);
+    `organisers`: test people's ids with organiser rights."""
     ids_used_before = not database_is_new(database_url)
     if db.is_sqlite(database_url):
         await asyncio.to_thread(db.upgrade, database_url)
     database = db.Database(database_url)
-    join_code = await demo_join_code(database)
+    join_code, facilitator_code = await demo_codes(database)
     token = f"{BOT_ID}:{secrets.token_urlsafe(24)}"
     sandbox = Sandbox(token)
     state = SandboxState(sandbox, state_path)
@@ -187,17 +194,26 @@ async def start_sandbox(
         await database.dispose()
         raise
     state.start()
-    polling = PollingBot(Settings(token, url, database_url, frozenset()), database)
+    polling = PollingBot(Settings(token, url, database_url, organisers), database)
     await polling.start()
-    return RunningSandbox(url, join_code, sandbox, runner, database, polling, state, notice)
+    return RunningSandbox(
+        url, join_code, facilitator_code, sandbox, runner, database, polling, state, notice
+    )
 
 
-async def serve(host: str, port: int, database_url: str, state_path: Path | None) -> None:
-    running = await start_sandbox(host, port, database_url, state_path)
+async def serve(
+    host: str,
+    port: int,
+    database_url: str,
+    state_path: Path | None,
+    organisers: frozenset[int] = frozenset(),
+) -> None:
+    running = await start_sandbox(host, port, database_url, state_path, organisers)
     if running.notice:
         print(running.notice)
     print(f"Sandbox ready: open {running.url} in a browser.")
     print(f"Demo territory join code: {running.join_code} (link: /start {running.join_code})")
+    print(f"Its facilitator code: {running.facilitator_code} (/start {running.facilitator_code})")
     where = state_path or "memory only (gone when stopped)"
     print(f"Test people and their chats are kept in {where}.")
     print("Stop with Ctrl+C.")
