@@ -46,6 +46,10 @@ JOINED_FACILITATOR = N_(
     "Your commands are in /help."
 )
 MENU = N_("Choose a block. ✅ = finished.")
+MENU_OF_ANOTHER = N_(
+    "That menu was for another territory. You now take part for {territory}: here are its "
+    "blocks. /territory switches."
+)
 NO_BLOCK_OPEN = N_("Choose a block first.")
 LANGUAGE_PROMPT = N_("Choose your language.")
 LANGUAGE_SET = N_("Done. I will write in {language}.")

@@ -27,6 +27,7 @@ class NavCb(CallbackData, prefix="n"):
 
 
 class MenuCb(CallbackData, prefix="m"):
+    territory: int  # the menu's territory: a menu of another one opens nothing there
     flow: str
 
 

@@ -71,7 +71,7 @@ for observer in (router.message, router.edited_message, router.callback_query):
 
 
 async def menu_of(conversations: Conversations, tr: Translator, text: str | None = None) -> Reply:
-    return menu_reply(await conversations.blocks(), tr, text)
+    return menu_reply(conversations.territory.id, await conversations.blocks(), tr, text)
 
 
 # ---------------------------------------------------------------- joining
@@ -407,7 +407,8 @@ async def show(
         else:
             out.send(reply)
     if finished:
-        out.send(menu_reply(await conversations.blocks(), tr, before=closing))
+        territory_id = conversations.territory.id
+        out.send(menu_reply(territory_id, await conversations.blocks(), tr, before=closing))
 
 
 async def with_territory(
@@ -493,6 +494,10 @@ async def open_block(
 ) -> None:
     if callback_data.flow not in flows:
         out.toast(tr(texts.BUTTON_GONE))
+        return
+    if callback_data.territory != conversations.territory.id:  # an old menu of another one
+        name = conversations.territory.name
+        out.send(await menu_of(conversations, tr, tr(texts.MENU_OF_ANOTHER, territory=name)))
         return
     if not conversations.is_open(callback_data.flow):
         out.send(await menu_of(conversations, tr, tr(texts.BLOCK_CLOSED_NOW)))

@@ -102,10 +102,14 @@ def render_outputs(
 
 
 def menu_reply(
-    blocks: list[BlockStatus], tr: Translator, text: str | None = None, before: str = ""
+    territory_id: int,
+    blocks: list[BlockStatus],
+    tr: Translator,
+    text: str | None = None,
+    before: str = "",
 ) -> Reply:
-    """The blocks as buttons with each one's progress, under `text` (plain; default: MENU),
-    itself under `before` (HTML, e.g. the end of a block)."""
+    """A territory's blocks as buttons with each one's progress, under `text` (plain; default:
+    MENU), itself under `before` (HTML, e.g. the end of a block)."""
     rows = []
     for block in blocks:
         title = tr(block.flow.short_title)
@@ -117,7 +121,12 @@ def menu_reply(
         else:
             label = title
         rows.append(
-            [InlineKeyboardButton(text=label, callback_data=MenuCb(flow=block.flow.id).pack())]
+            [
+                InlineKeyboardButton(
+                    text=label,
+                    callback_data=MenuCb(territory=territory_id, flow=block.flow.id).pack(),
+                )
+            ]
         )
     text_html = join_html(before, esc(text or tr(MENU)))
     return Reply(text_html, InlineKeyboardMarkup(inline_keyboard=rows))

@@ -4,10 +4,11 @@ role belongs to one territory (facilitating one gives no rights in another)."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Sandbox, SandboxUser
-from storage.models import Territory
+from storage.models import Conversation, Participant, Territory
 from storage.repository import Repository
 from tests.bot.harness import RunningBot, join, reply_to
 from tests.exports import all_text, csv_rows
@@ -83,3 +84,31 @@ async def test_facilitating_one_territory_gives_no_rights_in_another(
     reply = await reply_to(ana, "/progress")
     assert territory.name in (reply.text or reply.caption or "")
     assert cordoba.name not in (reply.text or reply.caption or "")
+
+
+async def test_an_old_menu_of_another_territory_opens_nothing_there(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    cordoba = await two_territories(sessions, territory)
+    lucia = sandbox.user(7103, "Lucía", "es")
+    old_menu = await join(lucia, territory.join_code, "Acepto")
+    await join(lucia, cordoba.join_code, "Acepto")
+    before = len(lucia.messages)
+    await lucia.press("Marcos jurídicos", message=old_menu)
+    await lucia.wait(lambda: len(lucia.messages) > before)
+    reply = lucia.messages[before]
+    assert reply.text.startswith(
+        "Ese menú era de otro territorio. Ahora participas por Córdoba: estos son sus bloques."
+    )
+    assert await conversations_in(sessions, cordoba) == []  # nothing was opened there
+
+
+async def conversations_in(sessions: Sessions, territory: Territory) -> list[str]:
+    """The flows someone has a conversation in, in a territory (beyond the seeded people's)."""
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Conversation.flow_id)
+            .join(Participant, Participant.id == Conversation.participant_id)
+            .where(Conversation.territory_id == territory.id, Participant.external_id == "7103")
+        )
+        return [flow for (flow,) in rows]
