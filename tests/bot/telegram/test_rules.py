@@ -1,6 +1,7 @@
 """The rules of who sees what, as a test proves them end to end: a facilitator sees only the
 territories they facilitate (summaries, exports and briefings hold nothing of another), and a
-role belongs to one territory (facilitating one gives no rights in another)."""
+role belongs to one territory (facilitating one gives no rights in another), and an old menu
+of another territory opens nothing."""
 
 from __future__ import annotations
 
@@ -8,21 +9,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Sandbox, SandboxUser
+from dialogs import engine
+from dialogs.model import Question
 from storage.models import Conversation, Participant, Territory
 from storage.repository import Repository
 from tests.bot.harness import RunningBot, join, reply_to
 from tests.exports import all_text, csv_rows
-from tests.seeding import Seeder, context, first_choice, level
+from tests.seeding import Pick, Seeder, context, first_choice, level
 
 Sessions = async_sessionmaker[AsyncSession]
 ELSEWHERE = "Quote from Cordoba that Dakar must never see"
 
 
-def with_words(text: str):  # type: ignore[no-untyped-def]
+def with_words(text: str) -> Pick:
     """Level 2 everywhere, and `text` for every open question."""
-    from dialogs import engine
 
-    def pick(question):  # type: ignore[no-untyped-def]
+    def pick(question: Question) -> engine.Input:
         if question.kind == "text":
             return engine.Text(text)
         return level("2")(question) if question.kind == "scale" else first_choice(question)
