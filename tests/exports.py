@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import openpyxl
@@ -23,6 +25,9 @@ from tests.seeding import Pick
 Sessions = async_sessionmaker[AsyncSession]
 Rows = list[tuple[Any, ...]]
 BOM = b"\xef\xbb\xbf"
+
+
+TIME_OFFSET = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)[+-]\d\d:\d\d$")
 
 
 def sheets(data: bytes) -> dict[str, Rows]:
@@ -51,8 +56,21 @@ def csv_rows(data: bytes) -> list[list[str]]:
 
 
 def as_text(row: Sequence[Any]) -> list[str]:
-    """A sheet row as the CSV writes it."""
-    return ["" if v is None else str(v) for v in row]
+    """A sheet row as the CSV writes it (a time without its offset: see `wall_clock`)."""
+    return [
+        "" if v is None else _second(v).isoformat() if isinstance(v, datetime) else str(v)
+        for v in row
+    ]
+
+
+def _second(value: datetime) -> datetime:
+    """The nearest whole second (a spreadsheet stores a time as a fraction of a day)."""
+    return (value + timedelta(microseconds=500_000)).replace(microsecond=0)
+
+
+def wall_clock(rows: list[list[str]]) -> list[list[str]]:
+    """CSV rows with each ISO time's UTC offset dropped, as a spreadsheet shows the time."""
+    return [[TIME_OFFSET.sub(r"\1", cell) for cell in row] for row in rows]
 
 
 def records(rows: Rows) -> list[dict[str, Any]]:

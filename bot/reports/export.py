@@ -455,6 +455,14 @@ def workbook(data: ExportData, tr: Translator, progress: Progress | None = None)
     return book.to_bytes()
 
 
+def _when(answered_at: Cell) -> Cell:
+    """An answer's time as a spreadsheet date and time (one a filter can use), from its ISO
+    text; a kept answer's bare day stays as it is."""
+    if isinstance(answered_at, str) and "T" in answered_at:
+        return datetime.fromisoformat(answered_at)
+    return answered_at
+
+
 def _answers_sheet(book: Workbook, long: Long, tr: Translator, ticker: _Ticker) -> None:
     sheet = book.add_sheet(tr(texts.SHEET_ANSWERS), long.header, Long.WIDTHS, autofilter=True)
     cells, cell, append = book.cells, book.cell, sheet.append_cells
@@ -469,7 +477,7 @@ def _answers_sheet(book: Workbook, long: Long, tr: Translator, ticker: _Ticker) 
         said_in = languages.get(language)
         if said_in is None:
             said_in = languages[language] = cell(language)
-        append(who[person] + what[question] + found[1] + cell(answered_at) + said_in)
+        append(who[person] + what[question] + found[1] + cell(_when(answered_at)) + said_in)
         ticker.add()
 
 

@@ -15,10 +15,12 @@ import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from io import BytesIO
 from xml.sax.saxutils import escape, quoteattr
 
-Cell = str | int | float | None
+Cell = str | int | float | datetime | None
+"""A text, a number, a date and time (written as the wall-clock time it shows), or empty."""
 
 MAX_SHEET_NAME = 31
 MAX_CELL_TEXT = 32_767
@@ -37,6 +39,7 @@ EMPTY = "<c/>"
 
 STYLES = (
     f'{XML_HEAD}<styleSheet xmlns="{MAIN}">'
+    '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
     '<fonts count="2">'
     '<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
     '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
@@ -45,14 +48,25 @@ STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="2">'
+    '<cellXfs count="3">'
     '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     "</cellXfs>"
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
 BOLD = 1
+DATE_TIME = 2
+EXCEL_EPOCH = datetime(1899, 12, 30)
+"""Day 0 of spreadsheet dates (so that 1900-03-01 is day 61, as Excel counts)."""
+
+
+def _serial(value: datetime) -> str:
+    """A date and time as spreadsheets store it: days since EXCEL_EPOCH (the wall-clock time
+    shown; a spreadsheet has no time zones)."""
+    days = (value.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
+    return f"{days:.10f}".rstrip("0").rstrip(".")  # to a few microseconds
 
 
 def column_name(index: int) -> str:
@@ -166,6 +180,8 @@ class Workbook:
             if index is None:
                 index = self._strings[value] = len(self._strings)
             return f'<c t="s"><v>{index}</v></c>'
+        if isinstance(value, datetime):
+            return f'<c s="{DATE_TIME}"><v>{_serial(value)}</v></c>'
         return f"<c><v>{_number(value)}</v></c>"
 
     def cells(self, values: Iterable[Cell]) -> str:

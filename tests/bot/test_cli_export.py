@@ -10,7 +10,7 @@ from storage.models import Territory
 from storage.repository import Repository
 from tests.bot.reports.browser import needs_chromium, opened
 from tests.bot.test_cli import cli
-from tests.exports import Sessions, as_text, csv_rows, records, seed, sheets, stored
+from tests.exports import Sessions, as_text, csv_rows, records, seed, sheets, stored, wall_clock
 from tests.seeding import Seeder, context, level
 
 
@@ -89,7 +89,7 @@ async def test_all_territories_in_one_file(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     found = sheets((tmp_path / "all.xlsx").read_bytes())
-    assert [as_text(row) for row in found["Respuestas"]] == in_spanish
+    assert [as_text(row) for row in found["Respuestas"]] == wall_clock(in_spanish)
     scores = records(found["Puntajes"])
     assert {r["Territorio"] for r in scores} == {"Córdoba", territory.name}
 

@@ -23,6 +23,7 @@ from tests.exports import (
     sheets,
     stored,
     summaries,
+    wall_clock,
 )
 
 FLOWS = load_flows()
@@ -76,7 +77,8 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
     assert first["Question"].startswith("Votre collectivité a-t-elle un acte officiel")
     assert (first["Réponse"], first["Valeur brute"], first["Score (0–3)"]) == ("2 · Établi", "2", 2)
     assert first["Langue"] == "fr"
-    assert datetime.fromisoformat(first["Répondu le"]).utcoffset() is not None
+    assert isinstance(first["Répondu le"], datetime)  # a real date and time: filters work
+    assert first["Répondu le"].tzinfo is None  # the wall-clock time in the territory's zone
     dont_know = next(
         r for r in long if r["Pseudonyme"] == "P-0003" and r["Id. de la question"] == "instrument"
     )
@@ -101,7 +103,7 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
         "Collectivité territoriale"
     ] * 3 + ["Organisations de l'ESS"] * 3
     # the CSV: a byte order mark, then the same rows
-    assert csv_rows(table) == [as_text(row) for row in found["Réponses"]]
+    assert wall_clock(csv_rows(table)) == [as_text(row) for row in found["Réponses"]]
 
 
 async def test_wide_sheets_have_a_row_per_person_and_a_0_1_column_per_choice(
@@ -241,7 +243,7 @@ async def test_no_name_or_id_and_nothing_written_by_a_forgotten_person(
         key=repr,
     ) == await stored(sessions, [territory])
     assert "P-0006" not in {row[1] for row in sheets(xlsx)["Cadres juridiques"]}
-    assert csv_rows(table) == [as_text(row) for row in sheets(xlsx)["Réponses"]]
+    assert wall_clock(csv_rows(table)) == [as_text(row) for row in sheets(xlsx)["Réponses"]]
 
 
 def test_file_names_are_safe_ascii_from_the_name_and_the_day() -> None:
