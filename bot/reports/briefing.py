@@ -23,6 +23,7 @@ from dialogs.i18n import Translator, available_languages, translator
 from dialogs.loader import load_flows
 from dialogs.model import Flow
 from dialogs.summary import (
+    MIN_GROUP,
     BlockSummary,
     OpenAnswer,
     QuestionFigures,
@@ -263,9 +264,10 @@ def _question(summary: BlockSummary, question_id: str) -> QuestionFigures | None
 
 
 def ranked_questions(flow: Flow, figures: Sequence[TerritoryFigures]) -> list[tuple[str, float]]:
-    """The block's scored questions with a pooled mean, strongest first."""
-    means = [(q.id, pooled(q.id, figures, flow.id)[0]) for q in flow.scored_questions]
-    found = [(qid, mean) for qid, mean in means if mean is not None]
+    """The block's scored questions with a pooled mean of at least MIN_GROUP answers with a
+    level (one or two answers make no "strongest"), strongest first."""
+    means = [(q.id, *pooled(q.id, figures, flow.id)) for q in flow.scored_questions]
+    found = [(qid, mean) for qid, mean, n in means if mean is not None and n >= MIN_GROUP]
     return sorted(found, key=lambda item: (-item[1], item[0]))
 
 

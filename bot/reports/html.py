@@ -49,7 +49,7 @@ STYLE = """
 * { box-sizing: border-box; }
 body { font-family: system-ui, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif;
   font-size: 17px; line-height: 1.45; color: #1b1b1b; background: #fff;
-  max-width: 64rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
+  max-width: 80rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
 h1 { font-size: 1.9em; margin: 0 0 .25rem; color: #12406f; }
 h2 { font-size: 1.4em; margin: 2rem 0 .6rem; color: #12406f;
   border-bottom: 2px solid #d5e1ee; padding-bottom: .2rem; }
@@ -65,14 +65,15 @@ th, td { border-bottom: 1px solid #d9d9d9; padding: .35rem .5rem; text-align: le
 th { background: #eef3f8; font-weight: 600; font-size: .92em; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
-table.wide { font-size: .88em; }
+table.wide { font-size: .8em; }
+table.wide th, table.wide td { padding: .3rem .35rem; }
 th { hyphens: auto; overflow-wrap: break-word; }
 td.empty { color: #777; font-style: italic; }
 small, .n { color: #666; font-size: .82em; }
 .cell { display: block; }
 figure { margin: 1rem 0; text-align: center; }
 figure img { max-width: 100%; height: auto; }
-figure.radar img { max-width: 34rem; }
+figure.radar img { max-width: min(100%, 34rem); }
 figcaption { color: #555; font-size: .9em; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; justify-content: center; }
 .charts figure { flex: 1 1 22rem; max-width: 32rem; }
@@ -82,6 +83,10 @@ ol.ranked li, ul.plain li { margin: .25rem 0; }
 .quote p { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .quote .who { color: #555; font-size: .85em; margin-top: .25rem; white-space: normal; }
 .quote.voice { border-left-color: #d9822b; background: #fdf6ef; }
+@media (max-width: 40rem) {
+  body { font-size: 15px; padding: 1rem .75rem 2rem; }
+  h1 { font-size: 1.5em; }
+}
 @page { size: A4; margin: 16mm 14mm 18mm; }
 @media print {
   body { font-size: 10.5pt; max-width: none; padding: 0; }
