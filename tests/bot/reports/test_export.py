@@ -56,7 +56,7 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
         "Réponse",
         "Valeur brute",
         "Score (0–3)",
-        "Répondu le",
+        "Date de réponse",
         "Langue",
     )
     assert sorted(
@@ -70,13 +70,13 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
         r for r in long if r["Pseudonyme"] == "P-0001" and r["Id. de la question"] == "instrument"
     )
     assert first["Territoire"] == territory.name
-    assert first["Rôle"] == "Participant·e"
+    assert first["Rôle"] == "Personne participante"
     assert first["Groupe d'acteurs"] == "Collectivité territoriale"
     assert first["Bloc"] == "Cadres juridiques"
     assert first["Question"].startswith("Votre collectivité a-t-elle un acte officiel")
     assert (first["Réponse"], first["Valeur brute"], first["Score (0–3)"]) == ("2 · Établi", "2", 2)
     assert first["Langue"] == "fr"
-    assert datetime.fromisoformat(first["Répondu le"]).utcoffset() is not None
+    assert datetime.fromisoformat(first["Date de réponse"]).utcoffset() is not None
     dont_know = next(
         r for r in long if r["Pseudonyme"] == "P-0003" and r["Id. de la question"] == "instrument"
     )
