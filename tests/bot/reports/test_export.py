@@ -57,7 +57,7 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
         "Réponse",
         "Valeur brute",
         "Score (0–3)",
-        "Répondu le",
+        "Date de réponse",
         "Langue",
     )
     assert sorted(
@@ -71,14 +71,14 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
         r for r in long if r["Pseudonyme"] == "P-0001" and r["Id. de la question"] == "instrument"
     )
     assert first["Territoire"] == territory.name
-    assert first["Rôle"] == "Participant·e"
+    assert first["Rôle"] == "Personne participante"
     assert first["Groupe d'acteurs"] == "Collectivité territoriale"
     assert first["Bloc"] == "Cadres juridiques"
     assert first["Question"].startswith("Votre collectivité a-t-elle un acte officiel")
     assert (first["Réponse"], first["Valeur brute"], first["Score (0–3)"]) == ("2 · Établi", "2", 2)
     assert first["Langue"] == "fr"
-    assert isinstance(first["Répondu le"], datetime)  # a real date and time: filters work
-    assert first["Répondu le"].tzinfo is None  # the wall-clock time in the territory's zone
+    assert isinstance(first["Date de réponse"], datetime)  # a real date and time: filters work
+    assert first["Date de réponse"].tzinfo is None  # the wall-clock time in the territory's zone
     dont_know = next(
         r for r in long if r["Pseudonyme"] == "P-0003" and r["Id. de la question"] == "instrument"
     )

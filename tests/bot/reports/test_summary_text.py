@@ -103,7 +103,7 @@ def test_open_answers_are_cut_with_a_button_and_voice_notes_ask_for_one() -> Non
     assert len(quotes) == 11  # ten written answers, and the voice note
     assert quotes[0].html == "• P-0001 (fr) : Idée &lt;1&gt; &amp; co"
     assert [line.more for line in lines if line.more] == ["markets"]
-    assert "… et 2 de plus." in [line.html for line in lines]
+    assert "… et 2 autres." in [line.html for line in lines]
     voice = next(line for line in lines if line.voice is not None)
     assert voice.html == "• P-0099 (fr) : 🎤 message vocal (7 s)" and voice.flow_id == "markets"
     every = block_section(block, MARKETS, FR, 100, offer_more=False).lines

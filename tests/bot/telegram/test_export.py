@@ -79,7 +79,7 @@ async def test_facilitators_get_the_workbook_and_the_csv_in_their_language(
     scores = {r["Groupe"]: r for r in records(found["Scores"]) if r["Id. du bloc"] == "legal"}
     summary = (await summaries(sessions, territory, FLOWS))["legal"]
     assert summary.score is not None
-    assert (scores["Tout le monde"]["Moyenne (0–3)"], scores["Tout le monde"]["Score (0–100)"]) == (
+    assert (scores["Ensemble"]["Moyenne (0–3)"], scores["Ensemble"]["Score (0–100)"]) == (
         summary.score.mean,
         summary.score.percent,
     )

@@ -68,13 +68,13 @@ async def test_invite_gives_both_links_and_a_poster_whose_code_is_the_join_link(
     facilitator_link = f"{BOT_LINK}?start={territory.facilitator_code}"
     assert links.text == (
         f"Liens pour {territory.name}\n\n"
-        "Pour les participant·e·s : partagez ce lien ou imprimez l'affiche ci-dessous.\n"
+        "Pour les personnes participantes : partagez ce lien ou imprimez l'affiche ci-dessous.\n"
         f"{join_link}\n\n"
-        "Réservé à l'équipe d'animation, ne le diffusez pas :\n"
+        "Réservé à l'équipe d'animation, à ne pas diffuser largement :\n"
         f"{facilitator_link}"
     )
     assert png.file_name == "poster-dakar-plateau-co.png"
-    assert png.text == "L'affiche à imprimer en A4, en Français."
+    assert png.text == "L'affiche à imprimer en A4 (langue : Français)."
     image = Image.open(io.BytesIO(file_of(sandbox, png)))
     assert [code.text for code in zxingcpp.read_barcodes(image)] == [join_link]
     assert svg.file_name == "poster-dakar-plateau-co.svg"
@@ -175,4 +175,4 @@ async def test_an_organiser_sees_every_territory_and_becomes_its_facilitator(
     choose = await say(organiser, "/territory")
     assert [b["text"] for b in choose.buttons] == ["Córdoba · AR", f"✓ {territory.name} · SN"]
     menu = await tap(organiser, "Córdoba · AR")
-    assert menu.text.startswith("Vous êtes maintenant dans Córdoba.")
+    assert menu.text.startswith("Territoire actuel : Córdoba.")

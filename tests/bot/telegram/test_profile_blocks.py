@@ -68,7 +68,7 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
     marie = sandbox.user(801, "Marie", "fr")
     await join(marie, territory.facilitator_code, "J'accepte")
     question = await say(marie, "/profile")
-    assert question.text.startswith("Le profil de votre territoire\n\nTrois faits")
+    assert question.text.startswith("Le profil de votre territoire\n\nTrois informations")
     assert "Question 1 sur 3" in question.text
     await tap(marie, "Commune ou ville")
     await toggle(marie, "Formation")
@@ -79,7 +79,7 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
         "• Échelon de gouvernement : Commune ou ville\n"
         "• Compétences : Formation\n"
         "• Loi sur l'ESS : Non\n\n"
-        "Ces questions ne sont plus posées aux participant·e·s."
+        "Ces questions ne sont plus posées aux personnes participantes."
     )
     row = await territory_row(sessions, territory.id)
     assert row.profile == {

@@ -139,8 +139,8 @@ async def test_progress_and_summary_in_french(
     assert expected == "1,71"
     assert f"Stratégies de communication\nScore : {expected} sur 3 · Établi (57/100)\n" in whole
     eighty = format_percent(0.8, locale="fr")
-    assert f"7 personnes ont répondu, 7 ont terminé. Confiance : {eighty}." in whole
-    assert "Dispersion : de 1 à 3 ; la moitié centrale, de 1 à 2." in whole
+    assert f"7 personnes ont répondu, dont 7 jusqu'au bout. Fiabilité : {eighty}." in whole
+    assert "Dispersion : de 1 à 3 ; moitié centrale entre 1 et 2." in whole
     assert "Collectivité territoriale (3) : 1 · Organisations de l'ESS (3) : 2 · écart +1" in whole
     twenty = format_percent(0.2, locale="fr")
     assert (
@@ -163,7 +163,7 @@ async def test_progress_and_summary_in_french(
     await marie.press("🎤 P-0007 · 42 s", message=holding)
     [voice] = await until(marie, before, lambda ms: bool(ms))
     assert (voice.kind, voice.file_id) == ("voice", voice_id)
-    assert voice.text.startswith("Réponse vocale de P-0007 (en), Stratégies de communication.")
+    assert voice.text.startswith("Message vocal de P-0007 (en), Stratégies de communication.")
 
     elsewhere, _ = await other_territory(sessions, sandbox)
     gone = "Ce bouton ne marche plus."
