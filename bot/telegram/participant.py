@@ -159,7 +159,8 @@ async def join(
     guard: JoinGuard,
 ) -> None:
     """A code from a link (/start CODE) or typed (/join CODE): the consent notice for someone
-    new, else the territory's menu (it becomes the current one)."""
+    new or a territory new to them (its team will see their answers), else the territory's
+    menu (it becomes the current one)."""
     user_id = message.from_user.id if message.from_user else message.chat.id
     code = command.args or ""
     found = await territory_for_code(code, user_id, repo, guard, tr)
