@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, Message
 from bot import texts
 from bot.telegram.callbacks import ProfileCb
 from bot.telegram.facilitator.common import private_router
-from bot.telegram.filters import Facilitates
+from bot.telegram.filters import Facilitates, PendingDialogOf
 from bot.telegram.middlewares import CHANNEL
 from bot.telegram.render import ButtonData, esc, render_outputs
 from bot.telegram.sending import Replies
@@ -22,7 +22,7 @@ from dialogs.i18n import Translator
 from dialogs.model import Flow
 from dialogs.profile import PROFILE_FLOW, profile_flow, profile_of, settled, settles
 from dialogs.render import describe_answer
-from storage.models import Participant, Territory
+from storage.models import Participant, PendingDialog, Territory
 from storage.repository import Repository
 
 router = private_router("facilitator-profile")
@@ -101,6 +101,15 @@ async def profile(
     )
     for reply in render_outputs(outputs, tr, buttons(territory.id)):
         out.send(reply)
+
+
+@router.message(Command("cancel"), PendingDialogOf(KIND))
+async def cancel(
+    message: Message, repo: Repository, out: Replies, tr: Translator, dialog: PendingDialog
+) -> None:
+    """Stop the dialog half-way: the profile stays as it was (it is stored at the end)."""
+    await repo.end_pending_dialog(CHANNEL, dialog.external_id, KIND)
+    out.say(tr(texts.PROFILE_CANCELLED))
 
 
 @router.callback_query(ProfileCb.filter(), Facilitates())

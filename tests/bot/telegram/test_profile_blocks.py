@@ -139,6 +139,24 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
         assert reply.text.startswith("Este comando es para el equipo facilitador."), command
 
 
+async def test_cancel_stops_the_profile_and_changes_nothing(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    ann = sandbox.user(812, "Ann", "es")
+    await join(ann, territory.facilitator_code, "Acepto")
+    question = await say(ann, "/profile")
+    reply = await reply_to(ann, "/cancel")
+    assert reply.text == (
+        "Listo, se detuvo. El perfil no cambió. Envía /profile para empezar de nuevo."
+    )
+    query = await ann.press_data(question.buttons[0]["callback_data"], question)  # a late press
+    await ann.wait(lambda: query in sandbox.callback_answers)
+    assert sandbox.callback_answers[query].get("text") == (
+        "Este perfil ya no está abierto. Envía /profile para verlo de nuevo."
+    )
+    assert (await territory_row(sessions, territory.id)).profile is None
+
+
 async def test_dont_know_in_the_profile_leaves_the_question_to_participants(
     sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
 ) -> None:
