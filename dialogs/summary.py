@@ -208,8 +208,14 @@ class _Tally:
     territory_na: int = 0
 
 
-def _answered(block: Mapping[str, Any]) -> bool:
-    return any(not (v or {}).get("auto") for v in block.values() if v is not None)
+def answered_by_person(block: Mapping[str, Any] | None) -> bool:
+    """The person answered in the block themselves (not only "not applicable" set for them
+    automatically): what makes them one of its respondents."""
+    return bool(block) and any(
+        not (v or {}).get("auto")
+        for v in block.values()  # type: ignore[union-attr]
+        if v is not None
+    )
 
 
 def person_score(
@@ -218,7 +224,7 @@ def person_score(
     """One person's block score (0–3) as a summary counts it: None when they gave no answer
     of their own in the block, or none with a level."""
     own = answers.get(flow.id)
-    if not own or not _answered(own):
+    if not own or not answered_by_person(own):
         return None
     given = with_profile(answers, profile) if profile else answers
     return score_items(scored_items(flow, given)).overall.mean
@@ -248,7 +254,7 @@ def summarise_block(
     for person in people:
         given = person.answers
         own = given.get(flow.id)
-        if not own or not _answered(own):
+        if not own or not answered_by_person(own):
             continue
         respondents += 1
         answers = with_profile(given, profile) if profile else given

@@ -11,14 +11,13 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 from babel.numbers import format_decimal
 
 from bot import texts
-from bot.reports.summary_text import level_word
+from bot.reports.figures import flows_read_by
+from bot.reports.summary_text import level_word, scored_flows
 from dialogs.block_means import block_mean
-from dialogs.conditions import BoolOp, Compare, Not
 from dialogs.i18n import Translator, available_languages, translator
 from dialogs.loader import load_flows
 from dialogs.model import Flow
@@ -28,6 +27,7 @@ from dialogs.summary import (
     OpenAnswer,
     QuestionFigures,
     Stats,
+    answered_by_person,
     summarise_block,
     with_profile,
 )
@@ -58,11 +58,6 @@ class TerritoryFigures:
     blocks: dict[str, BlockSummary]
 
 
-def scored_flows(flows: Mapping[str, Flow]) -> list[Flow]:
-    """The guideline blocks (scored flows) in their order (1–8)."""
-    return sorted((f for f in flows.values() if f.scored), key=lambda f: f.order)
-
-
 async def gather(
     reports: Reports,
     territories: Sequence[Territory],
@@ -72,7 +67,7 @@ async def gather(
     """Every scored block's summary (or only the block `only`) in each territory, in the
     territories' order; one territory's rows in memory at a time."""
     blocks = [f for f in scored_flows(flows) if only is None or f.id == only]
-    needed = None if only is None else sorted(_read_by(flows[only]))
+    needed = None if only is None else sorted(flows_read_by(flows[only]))
     out: list[TerritoryFigures] = []
     for territory in territories:
         progress = await reports.progress(territory.id)
@@ -86,29 +81,12 @@ async def gather(
         answered = sum(
             1
             for person in people
-            if any(_answered(person.answers.get(f.id)) for f in scored_flows(flows))
+            if any(answered_by_person(person.answers.get(f.id)) for f in scored_flows(flows))
         )
         out.append(
             TerritoryFigures(territory.id, territory.name, progress.joined, answered, summaries)
         )
     return out
-
-
-def _read_by(flow: Flow) -> set[str]:
-    """The flows whose answers a block's figures need: its own, the context (roles), and any
-    its conditions name."""
-    found = {flow.id, "context"}
-    pending = [c for q in flow.questions for c in (q.when, q.na_when) if c is not None]
-    while pending:
-        condition = pending.pop()
-        if isinstance(condition, Compare):
-            if condition.ref.flow:
-                found.add(condition.ref.flow)
-        elif isinstance(condition, Not):
-            pending.append(condition.inner)
-        elif isinstance(condition, BoolOp):
-            pending.extend(condition.parts)
-    return found
 
 
 async def gather_scores(
@@ -127,7 +105,7 @@ async def gather_scores(
         counts = {f.id: 0 for f in blocks}
         answered = 0
         for given in members:
-            own_blocks = [f for f in blocks if _answered(given.get(f.id))]
+            own_blocks = [f for f in blocks if answered_by_person(given.get(f.id))]
             if not own_blocks:
                 continue
             answered += 1
@@ -194,14 +172,6 @@ async def gather_scores_parallel(
         found = [mine, *await asyncio.gather(*others)]
     by_id = {figures.territory_id: figures for share in found for figures in share}
     return [by_id[i] for i in territory_ids if i in by_id]
-
-
-def _answered(block: Mapping[str, Any] | None) -> bool:
-    """Some answer given by the person (not only set automatically)."""
-    return bool(block) and any(
-        v is not None and not v.get("auto")
-        for v in block.values()  # type: ignore[union-attr]
-    )
 
 
 # ---------------------------------------------------------------- finding a block

@@ -32,7 +32,7 @@ from dialogs.i18n import Translator, available_languages, language_name, transla
 from dialogs.model import DONT_KNOW, NOT_APPLICABLE, Flow, Question
 from dialogs.render import describe_answer
 from dialogs.scoring import item_score
-from dialogs.summary import BlockSummary, Stats, role_group, summarise
+from dialogs.summary import BlockSummary, Stats, answered_by_person, role_group, summarise
 from storage.models import Territory
 from storage.reports import AnswerRow, KeptAnswer, Reports, pseudonym
 
@@ -615,7 +615,9 @@ def _scores_sheet(book: Workbook, data: ExportData, tr: Translator, ticker: _Tic
             )
             for group, stats in summary.groups.items():
                 members = sum(
-                    1 for p in people if p.group == group and _answered(p.answers.get(flow.id))
+                    1
+                    for p in people
+                    if p.group == group and answered_by_person(p.answers.get(flow.id))
                 )
                 sheet.append(
                     [
@@ -631,12 +633,6 @@ def _scores_sheet(book: Workbook, data: ExportData, tr: Translator, ticker: _Tic
                     ]
                 )
         ticker.add(len(people))
-
-
-def _answered(block: Mapping[str, Any] | None) -> bool:
-    """Answered in the block themselves (not only "not applicable" set from their context),
-    as `dialogs.summary` counts respondents."""
-    return bool(block) and any(v and not v.get("auto") for v in block.values())  # type: ignore[union-attr]
 
 
 def _codebook_sheet(book: Workbook, data: ExportData, tr: Translator) -> None:

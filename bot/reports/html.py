@@ -26,12 +26,11 @@ from bot.reports.briefing import (
     duration,
     gather,
     gather_scores,
-    level_word,
     number,
     pooled,
-    scored_flows,
     strongest_and_weakest,
 )
+from bot.reports.summary_text import level_word, scored_flows
 from dialogs.i18n import Translator, translator
 from dialogs.model import Flow
 from dialogs.summary import MIN_GROUP, BlockSummary, Stats

@@ -16,9 +16,9 @@ from bot.reports.briefing import (
     chat_messages,
     find_block,
     gather,
-    scored_flows,
     shorten,
 )
+from bot.reports.summary_text import scored_flows
 from bot.telegram.facilitator.common import private_router
 from bot.telegram.filters import Facilitates
 from bot.telegram.sending import Replies
