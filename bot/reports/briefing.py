@@ -46,7 +46,7 @@ CHAT_QUESTIONS = 2
 
 
 @dataclass(frozen=True)
-class TerritoryFigures:
+class TerritorySummaries:
     """One territory's figures: who joined and answered, and each scored block's summary."""
 
     territory_id: int
@@ -63,12 +63,12 @@ async def gather(
     territories: Sequence[Territory],
     flows: Mapping[str, Flow],
     only: str | None = None,
-) -> list[TerritoryFigures]:
+) -> list[TerritorySummaries]:
     """Every scored block's summary (or only the block `only`) in each territory, in the
     territories' order; one territory's rows in memory at a time."""
     blocks = [f for f in scored_flows(flows) if only is None or f.id == only]
     needed = None if only is None else sorted(flows_read_by(flows[only]))
-    out: list[TerritoryFigures] = []
+    out: list[TerritorySummaries] = []
     for territory in territories:
         progress = await reports.progress(territory.id)
         people = await reports.respondents([territory.id], needed)
@@ -84,20 +84,20 @@ async def gather(
             if any(answered_by_person(person.answers.get(f.id)) for f in scored_flows(flows))
         )
         out.append(
-            TerritoryFigures(territory.id, territory.name, progress.joined, answered, summaries)
+            TerritorySummaries(territory.id, territory.name, progress.joined, answered, summaries)
         )
     return out
 
 
 async def gather_scores(
     reports: Reports, territories: Sequence[Territory], flows: Mapping[str, Flow]
-) -> list[TerritoryFigures]:
+) -> list[TerritorySummaries]:
     """Only each block's score (and who joined and answered) in each territory: what a
     comparison of many territories needs, read and computed at scale. The scores are those of
     `gather` (the same people, the same rules); the rest of each summary is left empty."""
     blocks = scored_flows(flows)
     means = {f.id: block_mean(f) for f in blocks}
-    out: list[TerritoryFigures] = []
+    out: list[TerritorySummaries] = []
     for territory in territories:
         progress = await reports.progress(territory.id)
         members = await reports.answers_by_member(territory.id)
@@ -126,12 +126,12 @@ async def gather_scores(
             for flow in blocks
         }
         out.append(
-            TerritoryFigures(territory.id, territory.name, progress.joined, answered, summaries)
+            TerritorySummaries(territory.id, territory.name, progress.joined, answered, summaries)
         )
     return out
 
 
-async def _scores_of(url: str, territory_ids: Sequence[int]) -> list[TerritoryFigures]:
+async def _scores_of(url: str, territory_ids: Sequence[int]) -> list[TerritorySummaries]:
     """`gather_scores` over these territories, on a connection of this process's own."""
     engine = db.create_engine(url)
     try:
@@ -143,7 +143,7 @@ async def _scores_of(url: str, territory_ids: Sequence[int]) -> list[TerritoryFi
         await engine.dispose()
 
 
-def _scores_in_worker(url: str, territory_ids: Sequence[int]) -> list[TerritoryFigures]:
+def _scores_in_worker(url: str, territory_ids: Sequence[int]) -> list[TerritorySummaries]:
     return asyncio.run(_scores_of(url, territory_ids))
 
 
@@ -157,7 +157,7 @@ def cores() -> int:
 
 async def gather_scores_parallel(
     url: str, territory_ids: Sequence[int], workers: int
-) -> list[TerritoryFigures]:
+) -> list[TerritorySummaries]:
     """`gather_scores` for many territories, shared between this process and `workers - 1`
     more (each with its own database connection), in the order of `territory_ids`."""
     workers = max(1, min(workers, len(territory_ids) // PER_WORKER))
@@ -215,7 +215,7 @@ def block_name(flow: Flow, tr: Translator) -> str:
 
 
 def pooled(
-    question_id: str, figures: Iterable[TerritoryFigures], flow_id: str
+    question_id: str, figures: Iterable[TerritorySummaries], flow_id: str
 ) -> tuple[float | None, int]:
     """A question's mean over every answer with a level in these territories, and how many."""
     total = 0.0
@@ -233,7 +233,7 @@ def _question(summary: BlockSummary, question_id: str) -> QuestionFigures | None
     return next((q for q in summary.questions if q.question_id == question_id), None)
 
 
-def ranked_questions(flow: Flow, figures: Sequence[TerritoryFigures]) -> list[tuple[str, float]]:
+def ranked_questions(flow: Flow, figures: Sequence[TerritorySummaries]) -> list[tuple[str, float]]:
     """The block's scored questions with a pooled mean of at least MIN_GROUP answers with a
     level (one or two answers make no "strongest"), strongest first."""
     means = [(q.id, *pooled(q.id, figures, flow.id)) for q in flow.scored_questions]
@@ -242,7 +242,7 @@ def ranked_questions(flow: Flow, figures: Sequence[TerritoryFigures]) -> list[tu
 
 
 def strongest_and_weakest(
-    flow: Flow, figures: Sequence[TerritoryFigures], count: int = CHAT_QUESTIONS
+    flow: Flow, figures: Sequence[TerritorySummaries], count: int = CHAT_QUESTIONS
 ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
     """At most `count` strongest and `count` weakest questions, never the same one twice."""
     ranked = ranked_questions(flow, figures)
@@ -252,7 +252,7 @@ def strongest_and_weakest(
     return strongest, weakest
 
 
-def next_steps(flow: Flow, figures: Sequence[TerritoryFigures]) -> list[tuple[str, OpenAnswer]]:
+def next_steps(flow: Flow, figures: Sequence[TerritorySummaries]) -> list[tuple[str, OpenAnswer]]:
     """The proposed next steps (territory name, answer), written ones first."""
     found = [
         (territory.name, answer)
@@ -277,7 +277,7 @@ def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
 # ---------------------------------------------------------------- chat messages
 
 
-def chat_messages(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> list[str]:
+def chat_messages(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> list[str]:
     """The briefing's few short chat messages (plain text): scores side by side, strongest and
     weakest questions, a few proposed next steps."""
     title = block_name(flow, tr)

@@ -21,7 +21,7 @@ from babel.numbers import format_percent
 from bot import texts
 from bot.reports import charts
 from bot.reports.briefing import (
-    TerritoryFigures,
+    TerritorySummaries,
     block_name,
     duration,
     gather,
@@ -223,7 +223,7 @@ def _question_text(flow: Flow, question_id: str, tr: Translator) -> str:
 # ---------------------------------------------------------------- one block's parts
 
 
-def _scores(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> str:
+def _scores(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     head = [
         (tr(texts.REPORT_COL_TERRITORY), False),
         (tr(texts.REPORT_COL_SCORE), True),
@@ -263,7 +263,7 @@ def _scores(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> 
     )
 
 
-def _roles(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> str:
+def _roles(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     head = [
         (tr(texts.REPORT_COL_TERRITORY), False),
         (tr(texts.REPORT_COL_GOVERNMENT), True),
@@ -294,7 +294,7 @@ def _roles(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> s
     return _table(head, rows, ident=f"roles-{flow.id}") + f'<p class="note">{esc(note)}</p>\n'
 
 
-def _ranked(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> str:
+def _ranked(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     strongest, weakest = strongest_and_weakest(flow, figures)
     if not strongest:
         return f'<p class="empty">{esc(tr(texts.REPORT_NO_ANSWERS))}</p>\n'
@@ -317,7 +317,7 @@ def _ranked(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> 
     return "".join(parts)
 
 
-def _questions(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> str:
+def _questions(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     several = len(figures) > 1
     head = [("#", True), (tr(texts.REPORT_COL_QUESTION), False)]
     head += [(territory.name, True) for territory in figures]
@@ -356,7 +356,7 @@ def _mean_cell(mean: float | None, count: int, tr: Translator) -> str:
     )
 
 
-def _gaps(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> str:
+def _gaps(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     head = [
         (tr(texts.REPORT_COL_TERRITORY), False),
         (tr(texts.REPORT_COL_EVERYONE), True),
@@ -387,7 +387,7 @@ def _gaps(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> st
 
 
 def _na_lists(
-    flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator, *, disagreements: bool
+    flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator, *, disagreements: bool
 ) -> str:
     items = []
     for territory in figures:
@@ -410,7 +410,7 @@ def _na_lists(
 
 
 def _open_answers(
-    flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator, heading: str = "h3"
+    flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator, heading: str = "h3"
 ) -> str:
     questions = [q for q in flow.questions if q.kind == "text"]
     questions.sort(key=lambda q: q.id != "next_step")  # proposed next steps first
@@ -451,7 +451,7 @@ def _open_answers(
     return "".join(parts)
 
 
-def _questions_chart(flow: Flow, figures: Sequence[TerritoryFigures], tr: Translator) -> str:
+def _questions_chart(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     """Radar charts of the territories on the block's questions (0–100), a few lines each;
     the axes are numbered as in the table of questions."""
     questions = flow.scored_questions
@@ -473,7 +473,7 @@ def _questions_chart(flow: Flow, figures: Sequence[TerritoryFigures], tr: Transl
     return f'<div class="charts">{"".join(found)}</div>\n' if found else ""
 
 
-def _question_percent(territory: TerritoryFigures, flow: Flow, question_id: str) -> float | None:
+def _question_percent(territory: TerritorySummaries, flow: Flow, question_id: str) -> float | None:
     found = next(
         (q for q in territory.blocks[flow.id].questions if q.question_id == question_id), None
     )
@@ -485,7 +485,7 @@ def _question_percent(territory: TerritoryFigures, flow: Flow, question_id: str)
 
 def briefing(
     flow: Flow,
-    figures: Sequence[TerritoryFigures],
+    figures: Sequence[TerritorySummaries],
     language: str,
     generated: datetime | None = None,
 ) -> str:
@@ -532,7 +532,7 @@ def briefing(
 
 
 def comparison(
-    figures: Sequence[TerritoryFigures],
+    figures: Sequence[TerritorySummaries],
     flows: Mapping[str, Flow],
     language: str,
     generated: datetime | None = None,
@@ -610,7 +610,7 @@ def _percent(summary: BlockSummary | None) -> float | None:
 
 
 def territory_page(
-    figures: TerritoryFigures,
+    figures: TerritorySummaries,
     flows: Mapping[str, Flow],
     language: str,
     generated: datetime | None = None,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.reports.briefing import (
-    TerritoryFigures,
+    TerritorySummaries,
     find_block,
     gather,
     gather_scores,
@@ -181,7 +181,7 @@ def test_everything_written_is_escaped_and_nothing_is_fetched() -> None:
         1.0,
         open_answers=[OpenAnswer("P-0001", 'es"><marquee', "next_step", hostile)],
     )
-    figures = [TerritoryFigures(1, f"Zone {hostile}", 1, 1, {"markets": summary})]
+    figures = [TerritorySummaries(1, f"Zone {hostile}", 1, 1, {"markets": summary})]
     page = briefing(flow, figures, "en")
     assert "<script>" not in page and "<img src=x" not in page and "<marquee" not in page
     assert "&lt;script&gt;alert(2)&lt;/script&gt;" in page
