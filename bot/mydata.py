@@ -96,7 +96,7 @@ def personal_data(
             }
         )
     if not answers:
-        answer_lines = ["", tr(texts.MYDATA_EMPTY)]
+        answer_lines = ["", tr(texts.NO_ANSWERS_YET)]
     as_json = {
         "telegram_id": participant.external_id,
         "name": participant.display_name,

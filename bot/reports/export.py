@@ -285,17 +285,17 @@ class Long:
     def of(cls, data: ExportData, labels: Labels) -> Long:
         tr = labels.tr
         header = [
-            tr(texts.COLUMN_TERRITORY),
+            tr(texts.TERRITORY),
             tr(texts.COLUMN_PSEUDONYM),
             tr(texts.COLUMN_ROLE),
             tr(texts.COLUMN_ROLE_GROUP),
             tr(texts.COLUMN_BLOCK_ID),
-            tr(texts.COLUMN_BLOCK),
+            tr(texts.BLOCK),
             tr(texts.COLUMN_QUESTION_ID),
-            tr(texts.COLUMN_QUESTION),
+            tr(texts.QUESTION),
             tr(texts.COLUMN_ANSWER),
             tr(texts.COLUMN_RAW),
-            tr(texts.COLUMN_SCORE),
+            tr(texts.SCORE_0_3),
             tr(texts.COLUMN_ANSWERED_AT),
             tr(texts.COLUMN_LANGUAGE),
         ]
@@ -493,7 +493,7 @@ def _block_sheets(book: Workbook, data: ExportData, labels: Labels, ticker: _Tic
         if not answered:
             continue
         header: list[str] = [
-            tr(texts.COLUMN_TERRITORY),
+            tr(texts.TERRITORY),
             tr(texts.COLUMN_PSEUDONYM),
             tr(texts.COLUMN_ROLE),
             tr(texts.COLUMN_ROLE_GROUP),
@@ -577,20 +577,20 @@ def _scores_sheet(book: Workbook, data: ExportData, tr: Translator, ticker: _Tic
     pass): everyone, then officials and SSE organisations where the summary shows them (at
     least `MIN_GROUP` people with a score); a group's confidence is not computed there."""
     header = [
-        tr(texts.COLUMN_TERRITORY),
+        tr(texts.TERRITORY),
         tr(texts.COLUMN_BLOCK_ID),
-        tr(texts.COLUMN_BLOCK),
+        tr(texts.BLOCK),
         tr(texts.COLUMN_GROUP),
         tr(texts.COLUMN_PEOPLE),
-        tr(texts.COLUMN_FINISHED),
+        tr(texts.FINISHED),
         tr(texts.COLUMN_SCORED),
         tr(texts.COLUMN_MEAN),
-        tr(texts.COLUMN_PERCENT),
+        tr(texts.SCORE_0_100),
         tr(texts.COLUMN_LOWEST),
         tr(texts.COLUMN_HIGHEST),
         tr(texts.COLUMN_Q1),
         tr(texts.COLUMN_Q3),
-        tr(texts.COLUMN_CONFIDENCE),
+        tr(texts.CONFIDENCE),
         tr(texts.COLUMN_DONT_KNOW),
     ]
     widths = (18, 15, 26, 20, 9, 9, 12, 11, 12, 9, 9, 12, 12, 11, 12)
@@ -605,7 +605,7 @@ def _scores_sheet(book: Workbook, data: ExportData, tr: Translator, ticker: _Tic
                     place.name,
                     flow.id,
                     block,
-                    tr(texts.GROUP_ALL),
+                    tr(texts.EVERYONE),
                     summary.respondents,
                     summary.finished,
                     *_stats_cells(summary.score),
@@ -644,7 +644,7 @@ def _codebook_sheet(book: Workbook, data: ExportData, tr: Translator) -> None:
         tr(texts.COLUMN_QUESTION_ID),
         tr(texts.COLUMN_TYPE),
         tr(texts.COLUMN_CODE),
-        tr(texts.COLUMN_SCORE),
+        tr(texts.SCORE_0_3),
         *(language_name(lang) for lang in languages),
     ]
     widths = (15, 16, 9, 20, 11, *([60] * len(languages)))

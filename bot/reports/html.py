@@ -225,12 +225,12 @@ def _question_text(flow: Flow, question_id: str, tr: Translator) -> str:
 
 def _scores(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     head = [
-        (tr(texts.REPORT_COL_TERRITORY), False),
-        (tr(texts.REPORT_COL_SCORE), True),
+        (tr(texts.TERRITORY), False),
+        (tr(texts.SCORE_0_3), True),
         (tr(texts.REPORT_COL_LEVEL), False),
-        (tr(texts.REPORT_COL_PERCENT), True),
+        (tr(texts.SCORE_0_100), True),
         (tr(texts.REPORT_COL_PEOPLE), True),
-        (tr(texts.REPORT_COL_CONFIDENCE), True),
+        (tr(texts.CONFIDENCE), True),
         (tr(texts.REPORT_COL_RANGE), True),
         (tr(texts.REPORT_COL_IQR), True),
     ]
@@ -240,7 +240,7 @@ def _scores(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -
         score = summary.score
         attributes = f' data-territory="{esc(territory.name)}"'
         if score is None:
-            empty = f'<td colspan="7" class="empty">{esc(tr(texts.REPORT_NO_ANSWERS))}</td>'
+            empty = f'<td colspan="7" class="empty">{esc(tr(texts.NO_ANSWERS_YET))}</td>'
             rows.append(_row(territory.name, [empty], attributes))
             continue
         rows.append(
@@ -265,9 +265,9 @@ def _scores(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -
 
 def _roles(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     head = [
-        (tr(texts.REPORT_COL_TERRITORY), False),
-        (tr(texts.REPORT_COL_GOVERNMENT), True),
-        (tr(texts.REPORT_COL_SSE), True),
+        (tr(texts.TERRITORY), False),
+        (tr(texts.GROUP_GOVERNMENT), True),
+        (tr(texts.GROUP_SSE), True),
         (tr(texts.REPORT_COL_DIFFERENCE), True),
     ]
     rows = []
@@ -297,7 +297,7 @@ def _roles(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) ->
 def _ranked(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     strongest, weakest = strongest_and_weakest(flow, figures)
     if not strongest:
-        return f'<p class="empty">{esc(tr(texts.REPORT_NO_ANSWERS))}</p>\n'
+        return f'<p class="empty">{esc(tr(texts.NO_ANSWERS_YET))}</p>\n'
     parts = []
     for heading, found, ident in (
         (texts.REPORT_STRONGEST, strongest, "strongest"),
@@ -319,7 +319,7 @@ def _ranked(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -
 
 def _questions(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     several = len(figures) > 1
-    head = [("#", True), (tr(texts.REPORT_COL_QUESTION), False)]
+    head = [("#", True), (tr(texts.QUESTION), False)]
     head += [(territory.name, True) for territory in figures]
     if several:
         head.append((tr(texts.REPORT_COL_ALL), True))
@@ -358,10 +358,10 @@ def _mean_cell(mean: float | None, count: int, tr: Translator) -> str:
 
 def _gaps(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -> str:
     head = [
-        (tr(texts.REPORT_COL_TERRITORY), False),
-        (tr(texts.REPORT_COL_EVERYONE), True),
-        (tr(texts.REPORT_COL_GOVERNMENT), True),
-        (tr(texts.REPORT_COL_SSE), True),
+        (tr(texts.TERRITORY), False),
+        (tr(texts.EVERYONE), True),
+        (tr(texts.GROUP_GOVERNMENT), True),
+        (tr(texts.GROUP_SSE), True),
     ]
     rows = []
     for territory in figures:
@@ -398,7 +398,7 @@ def _na_lists(
             if disagreements:
                 detail = tr(texts.REPORT_NA_DISAGREEMENT, na=q.not_applicable, levels=q.levels)
             elif q.profile_na:
-                detail = tr(texts.REPORT_NA_BY_PROFILE)
+                detail = tr(texts.NA_BY_PROFILE)
             else:
                 detail = tr(texts.REPORT_NA_BY_MOST)
             where = f"<strong>{esc(territory.name)}</strong> · " if len(figures) > 1 else ""
@@ -563,9 +563,9 @@ def comparison(
         )
         radars.append(_figure(charts.radar(axes, series, fmt="svg"), caption, "radar"))
     if not radars:
-        radars.append(f'<p class="empty">{esc(tr(texts.REPORT_NO_ANSWERS))}</p>')
+        radars.append(f'<p class="empty">{esc(tr(texts.NO_ANSWERS_YET))}</p>')
     head = [
-        (tr(texts.REPORT_COL_TERRITORY), False),
+        (tr(texts.TERRITORY), False),
         (tr(texts.REPORT_COL_JOINED), True),
         (tr(texts.REPORT_COL_ANSWERED), True),
     ]
@@ -625,13 +625,11 @@ def territory_page(
         + _made_on(tr, generated)
     )
     series = [
-        charts.Series(
-            tr(texts.REPORT_COL_EVERYONE), [_percent(figures.blocks.get(f.id)) for f in blocks]
-        )
+        charts.Series(tr(texts.EVERYONE), [_percent(figures.blocks.get(f.id)) for f in blocks])
     ]
     for group, label in (
-        ("government", texts.REPORT_COL_GOVERNMENT),
-        ("sse", texts.REPORT_COL_SSE),
+        ("government", texts.GROUP_GOVERNMENT),
+        ("sse", texts.GROUP_SSE),
     ):
         values = [_group_percent(figures.blocks.get(f.id), group) for f in blocks]
         if any(v is not None for v in values):
@@ -639,16 +637,16 @@ def territory_page(
     axes = [_chart_text(block_name(f, tr), 40) for f in blocks]
     radar = _figure(charts.radar(axes, series, fmt="svg"), tr(texts.REPORT_RADAR), "radar")
     head = [
-        (tr(texts.REPORT_COL_BLOCK), False),
-        (tr(texts.REPORT_COL_SCORE), True),
+        (tr(texts.BLOCK), False),
+        (tr(texts.SCORE_0_3), True),
         (tr(texts.REPORT_COL_LEVEL), False),
-        (tr(texts.REPORT_COL_PERCENT), True),
+        (tr(texts.SCORE_0_100), True),
         (tr(texts.REPORT_COL_PEOPLE), True),
-        (tr(texts.REPORT_COL_CONFIDENCE), True),
+        (tr(texts.CONFIDENCE), True),
         (tr(texts.REPORT_COL_RANGE), True),
         (tr(texts.REPORT_COL_IQR), True),
-        (tr(texts.REPORT_COL_GOVERNMENT), True),
-        (tr(texts.REPORT_COL_SSE), True),
+        (tr(texts.GROUP_GOVERNMENT), True),
+        (tr(texts.GROUP_SSE), True),
         (tr(texts.REPORT_COL_DONT_KNOW), True),
     ]
     rows = []
@@ -658,7 +656,7 @@ def territory_page(
         name = f"{flow.order}. {block_name(flow, tr)}"
         attributes = f' data-block="{esc(flow.id)}"'
         if score is None:
-            empty = f'<td colspan="10" class="empty">{esc(tr(texts.REPORT_NO_ANSWERS))}</td>'
+            empty = f'<td colspan="10" class="empty">{esc(tr(texts.NO_ANSWERS_YET))}</td>'
             rows.append(_row(name, [empty], attributes))
             continue
         rows.append(

@@ -234,7 +234,7 @@ def progress_bars(
         [short_title(f, tr) for f in shown],
         {
             tr(texts.PROGRESS_STARTED): [b.started if b else 0 for b in blocks],
-            tr(texts.PROGRESS_FINISHED): [b.finished if b else 0 for b in blocks],
+            tr(texts.FINISHED): [b.finished if b else 0 for b in blocks],
         },
         tr(texts.PROGRESS_CHART),
     )
@@ -263,7 +263,7 @@ def radar_series(
             out.append(stats.mean / 3 * 100 if stats is not None else None)
         return out
 
-    series = [Series(tr(texts.RADAR_TERRITORY), values(None))]
+    series = [Series(tr(texts.TERRITORY), values(None))]
     for group in GROUPS:
         line = values(group)
         if any(v is not None for v in line):
@@ -309,7 +309,7 @@ def block_section(
         lines.append(Line(esc(text)))
 
     if not answered(block):
-        say(texts.BLOCK_NO_ANSWERS)
+        say(texts.NO_ANSWERS_YET)
         return Section(flow.id, lines)
     score = block.score
     if score is not None:
