@@ -116,6 +116,7 @@ class Conversations:
             state,
             answers,
             expected_version=version,
+            finished=engine.is_finished(state),  # also while looked over again
         )
         stored[flow_id] = StoredConversation(conversation_id, flow_id, state, version + 1, utcnow())
         return outputs

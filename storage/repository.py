@@ -567,16 +567,18 @@ class Repository:
         answers: Iterable[NewAnswer] = (),
         *,
         expected_version: int | None = None,
+        finished: bool | None = None,
     ) -> int:
         """Store a conversation's new engine state and append its new answers, together;
-        return the conversation's id.
+        return the conversation's id. `finished` (default: the state's status says so) keeps
+        or clears the time it was first finished.
 
         With `expected_version` (0: there is no conversation yet), raises
         `ConversationConflict` when the stored conversation has moved on since it was read.
         """
         now = utcnow()
-        # finished, or being looked over after it was (dialogs.engine.is_finished)
-        finished = state.get("status") == "finished" or bool(state.get("review"))
+        if finished is None:
+            finished = state.get("status") == "finished"
         whose = {"b_participant_id": participant.id, "b_territory_id": territory.id}
         if expected_version is None:
             found = await self.session.scalar(
