@@ -449,8 +449,7 @@ async def with_territory(
 
 async def press(
     query: CallbackQuery,
-    flow_id: str,
-    question_id: str,
+    button: AnswerCb | ToggleCb | NavCb,
     event: engine.Input,
     conversations: Conversations,
     out: Replies,
@@ -460,6 +459,7 @@ async def press(
 ) -> None:
     """A question's button: step the engine, then close the pressed question with the answer
     it accepted (or edit it in place after a toggle), and show what comes next."""
+    flow_id, question_id = button.flow, button.question
     pressed = query.message
     if flow_id not in flows or not isinstance(pressed, Message):
         out.toast(tr(texts.BUTTON_GONE))
@@ -518,17 +518,7 @@ async def answer(
     scores: BlockScores | None = None,
 ) -> None:
     event = engine.Choose(callback_data.choice, callback_data.question)
-    await press(
-        query,
-        callback_data.flow,
-        callback_data.question,
-        event,
-        conversations,
-        out,
-        tr,
-        flows,
-        scores,
-    )
+    await press(query, callback_data, event, conversations, out, tr, flows, scores)
 
 
 @router.callback_query(ToggleCb.filter(), Joined())
@@ -542,17 +532,7 @@ async def toggle(
     scores: BlockScores | None = None,
 ) -> None:
     event = engine.Toggle(callback_data.choice, callback_data.question)
-    await press(
-        query,
-        callback_data.flow,
-        callback_data.question,
-        event,
-        conversations,
-        out,
-        tr,
-        flows,
-        scores,
-    )
+    await press(query, callback_data, event, conversations, out, tr, flows, scores)
 
 
 NAVIGATION: dict[str, type[engine.Done | engine.Back | engine.Skip]] = {
@@ -573,17 +553,7 @@ async def navigate(
     scores: BlockScores | None = None,
 ) -> None:
     event = NAVIGATION[callback_data.action](callback_data.question)
-    await press(
-        query,
-        callback_data.flow,
-        callback_data.question,
-        event,
-        conversations,
-        out,
-        tr,
-        flows,
-        scores,
-    )
+    await press(query, callback_data, event, conversations, out, tr, flows, scores)
 
 
 @router.callback_query()
