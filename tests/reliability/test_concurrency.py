@@ -1,5 +1,5 @@
-"""A room of people answering at the same minute: every answer stored once, every press
-answered, no error message."""
+"""A room of people answering at the same minute, while their facilitator asks for figures and
+files: every answer stored once, every press answered, every command answered, no error."""
 
 from __future__ import annotations
 
@@ -32,6 +32,21 @@ async def answer_the_communication_block(user: SandboxUser, code: str, n: int) -
         await next_prompt(user, before, WAIT)
 
 
+async def ask_for_figures(user: SandboxUser, code: str) -> list[str]:
+    """A facilitator who joins and, while the room answers, asks for progress, the summary
+    and the export, twice; the first reply to each."""
+    await join(user, code, "I agree")
+    replies = []
+    for command in ("/progress", "/summary", "/export") * 2:
+        before = len(user.messages)
+        await user.send_text(command)
+        await user.wait(lambda n=before: len(user.messages) > n, WAIT)  # type: ignore[misc]
+        replies.append(user.messages[before].text or "")
+    files = lambda: [m for m in user.messages if m.kind == "document"]  # noqa: E731
+    await user.wait(lambda: len(files()) == 4, WAIT)  # both exports' files: all was handled
+    return replies
+
+
 async def test_a_hundred_people_answer_at_once(
     sandbox: Sandbox,
     running_bot: RunningBot,
@@ -39,9 +54,12 @@ async def test_a_hundred_people_answer_at_once(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     people = [sandbox.user(20_000 + n, f"Person {n}", "en") for n in range(PEOPLE)]
-    await asyncio.gather(
-        *(answer_the_communication_block(p, territory.join_code, n) for n, p in enumerate(people))
+    marie = sandbox.user(19_999, "Marie", "en")
+    *_, replies = await asyncio.gather(
+        *(answer_the_communication_block(p, territory.join_code, n) for n, p in enumerate(people)),
+        ask_for_figures(marie, territory.facilitator_code),
     )
+    assert len(replies) == 6 and not any("Sorry" in r or "for facilitators" in r for r in replies)
     async with sessions() as session:
         handled = await session.scalar(
             select(func.count()).where(ReceivedUpdate.handled_at.is_not(None))
