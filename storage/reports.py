@@ -13,10 +13,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Text, cast, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import AnonymousAnswer, Answer, Conversation, Membership, Participant
 
@@ -76,13 +77,13 @@ class Respondent:
         return {flow_id: block.answers for flow_id, block in self.blocks.items()}
 
 
-@dataclass(frozen=True)
-class AnswerRow:
-    """The current answer of one person to one question (for exports)."""
+class AnswerRow(NamedTuple):
+    """The current answer of one person to one question (for exports). A named tuple: a
+    territory has a hundred thousand of them, and a tuple is made several times faster than a
+    frozen dataclass."""
 
     territory_id: int
     number: int
-    role: str
     language: str | None
     flow_id: str
     question_id: str
@@ -177,58 +178,61 @@ class Reports:
         return list(found.values())
 
     async def answer_rows(self, territory_ids: Sequence[int]) -> list[AnswerRow]:
-        """The current answer of every member to every question (withdrawn ones left out),
-        by territory, pseudonym, flow and question.
+        """The current answer of every member to every question (withdrawn ones left out), in
+        no particular order.
 
-        Values are read as JSON text and decoded once per distinct text: rows with the same
-        answer share one (read-only) dict. Most answers are a few button values, so this
-        reads a territory's answers about twice as fast as decoding each row."""
-        latest = (
+        Members are read apart (one row each) and joined here, and the answers are read
+        without the ORM, with their JSON text decoded once per distinct text: rows with the
+        same answer share one (read-only) dict. Most answers are a few button values, so this
+        reads a territory's answers about twice as fast as joining and decoding each row. A
+        revision is current when no later one exists (an index probe each, on both databases,
+        whatever the planner's statistics say)."""
+        members = await self.session.execute(
             select(
-                Answer.conversation_id,
-                Answer.question_id,
-                func.max(Answer.revision).label("revision"),
-            )
-            .where(Answer.territory_id.in_(territory_ids), Answer.participant_id.is_not(None))
-            .group_by(Answer.conversation_id, Answer.question_id)
-            .subquery()
-        )
-        rows = await self.session.execute(
-            select(
-                Answer.territory_id,
+                Membership.participant_id,
+                Membership.territory_id,
                 Membership.number,
-                Membership.role,
                 Participant.language,
+            )
+            .join(Participant, Participant.id == Membership.participant_id)
+            .where(Membership.territory_id.in_(territory_ids))
+        )
+        who: dict[int, dict[int, tuple[int, str | None]]] = {}
+        for person, place, number, language in members:
+            who.setdefault(place, {})[person] = (number, language)
+        later = aliased(Answer)
+        connection = await self.session.connection()
+        rows = await connection.execute(
+            select(
+                Answer.participant_id,
+                Answer.territory_id,
                 Answer.flow_id,
                 Answer.question_id,
                 cast(Answer.value, Text),
                 Answer.answered_at,
+            ).where(
+                Answer.territory_id.in_(territory_ids),
+                Answer.participant_id.is_not(None),
+                ~exists().where(
+                    later.conversation_id == Answer.conversation_id,
+                    later.question_id == Answer.question_id,
+                    later.revision > Answer.revision,
+                ),
             )
-            .join(
-                latest,
-                (Answer.conversation_id == latest.c.conversation_id)
-                & (Answer.question_id == latest.c.question_id)
-                & (Answer.revision == latest.c.revision),
-            )
-            .join(
-                Membership,
-                (Membership.participant_id == Answer.participant_id)
-                & (Membership.territory_id == Answer.territory_id),
-            )
-            .join(Participant, Participant.id == Answer.participant_id)
-            .order_by(Answer.territory_id, Membership.number, Answer.flow_id, Answer.question_id)
         )
         decoded: dict[str, Any] = {}
         out = []
-        for territory_id, number, role, language, flow_id, question_id, text, at in rows:
-            value = decoded.get(text) if text is not None else None
-            if value is None and text is not None:
-                value = decoded[text] = json.loads(text)
-            if value is None:  # withdrawn
+        for person, place, flow_id, question_id, text, at in rows:
+            if text is None:
                 continue
-            out.append(
-                AnswerRow(territory_id, number, role, language, flow_id, question_id, value, at)
-            )
+            value = decoded.get(text)
+            if value is None:
+                value = decoded[text] = json.loads(text)
+                if value is None:  # withdrawn ("null")
+                    continue
+            member = who.get(place, {}).get(person)
+            if member is not None:
+                out.append(AnswerRow(place, *member, flow_id, question_id, value, at))
         return out
 
     async def kept_answers(self, territory_ids: Sequence[int]) -> list[KeptAnswer]:

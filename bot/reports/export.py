@@ -20,12 +20,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
+from bot.reports.collector import collector_paused
 from bot.reports.xlsx import EMPTY, Cell, Workbook
 from dialogs.engine import SCALE_EXTRA_LABELS
 from dialogs.i18n import Translator, available_languages, language_name, translator
@@ -43,7 +45,6 @@ STEP = 2_000
 """Steps between two calls of a `Progress`."""
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """A text starting so could be run as a formula by a spreadsheet program opening the CSV."""
-ROLES = {"participant": texts.ROLE_PARTICIPANT, "facilitator": texts.ROLE_FACILITATOR}
 GROUP_NAMES = {
     "government": texts.GROUP_GOVERNMENT,
     "sse": texts.GROUP_SSE,
@@ -77,10 +78,10 @@ class Answerer:
 
     territory_id: int
     number: int
-    role: str
     language: str | None
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     """By flow id, then question id."""
+    rows: list[AnswerRow] = field(default_factory=list)
 
     @property
     def pseudonym(self) -> str:
@@ -109,13 +110,14 @@ class ExportData:
     def people(self) -> dict[tuple[int, int], Answerer]:
         """Everyone with an answer, by (territory id, pseudonym number), in that order."""
         found: dict[tuple[int, int], Answerer] = {}
-        for row in sorted(self.rows, key=lambda r: (r.territory_id, r.number)):
+        for row in self.rows:
             key = (row.territory_id, row.number)
             person = found.get(key)
             if person is None:
-                person = found[key] = Answerer(*key, row.role, row.language)
+                person = found[key] = Answerer(*key, row.language)
             person.answers.setdefault(row.flow_id, {})[row.question_id] = row.value
-        return found
+            person.rows.append(row)
+        return dict(sorted(found.items()))
 
     @cached_property
     def ordered_flows(self) -> list[Flow]:
@@ -144,9 +146,9 @@ async def gather(
     for place in places:
         progress = await reports.progress(place.id)
         finished[place.id] = {f: b.finished for f, b in progress.blocks.items()}
-    return ExportData(
-        places, flows, await reports.answer_rows(ids), await reports.kept_answers(ids), finished
-    )
+    with collector_paused():
+        rows = await reports.answer_rows(ids)
+    return ExportData(places, flows, rows, await reports.kept_answers(ids), finished)
 
 
 # ---------------------------------------------------------------- file names
@@ -230,7 +232,10 @@ class Labels:
         seen = self._seen.get((flow_id, question_id, id(value)))
         if seen is not None and seen[0] is value:  # rows share equal values (answer_rows)
             return seen[1]
-        if "text" in value or "voice" in value:
+        if "text" in value and len(value) == 1:  # typed: itself, every time different
+            text = str(value["text"])
+            return (text, text, None)
+        if "voice" in value:
             return self._describe(flow_id, question_id, value)
         choices = value.get("choices")
         if choices is not None:
@@ -260,26 +265,36 @@ class Labels:
 # ---------------------------------------------------------------- the long format
 
 
-LongRow = tuple[tuple[int, int | None], tuple[str, str], Described, str, str]
-"""Who ((territory id, pseudonym number), None for an anonymous kept answer), what (flow id,
-question id), the answer, when (ISO, in the territory's time zone), its language. A plain
-tuple: a territory may have a hundred thousand of them."""
+LongItem = tuple[int, Described, datetime | None]
+"""One answer: its question (an index into `Long.questions`), the answer, and when (in the
+territory's time zone; None for a kept answer). A plain tuple: a territory may have a hundred
+thousand of them."""
+
+
+@dataclass
+class LongPerson:
+    """A person's rows of the long format, or a territory's kept anonymous answers."""
+
+    cells: tuple[Cell, ...]
+    """Territory, pseudonym, role group."""
+    language: str
+    items: list[LongItem]
 
 
 @dataclass
 class Long:
     """The long format: a row per answer, by territory, pseudonym, block and question, then
     each territory's kept anonymous answers (by question and value: an order that says nothing
-    about whose they were). A row names its person and question by key: their cells are in
-    `who` and `what`, the same on many rows."""
+    about whose they were). Rows are grouped by person, and name their question by index: the
+    cells of a person and of a question are the same on many rows, and are rendered once."""
 
     labels: Labels
     header: list[str]
-    rows: list[LongRow]
-    who: dict[tuple[int, int | None], tuple[Cell, ...]]
-    what: dict[tuple[str, str], tuple[Cell, ...]]
+    questions: list[tuple[Cell, ...]]
+    """Block id, block, question id, question."""
+    people: list[LongPerson]
 
-    WIDTHS = (18, 11, 13, 18, 15, 24, 16, 60, 32, 18, 11, 26, 10)
+    WIDTHS = (18, 11, 20, 15, 24, 16, 60, 32, 18, 11, 26, 10)
 
     @classmethod
     def of(cls, data: ExportData, labels: Labels) -> Long:
@@ -287,7 +302,6 @@ class Long:
         header = [
             tr(texts.TERRITORY),
             tr(texts.COLUMN_PSEUDONYM),
-            tr(texts.COLUMN_ROLE),
             tr(texts.COLUMN_ROLE_GROUP),
             tr(texts.COLUMN_BLOCK_ID),
             tr(texts.BLOCK),
@@ -304,60 +318,54 @@ class Long:
             for flow in data.flows.values()
             for i, q in enumerate(flow.questions)
         }
-        rank = {key: n for n, key in enumerate(sorted(order, key=order.__getitem__))}
-        last = len(rank)
-        by_place: dict[int, list[AnswerRow]] = {}
-        for row in data.rows:
-            by_place.setdefault(row.territory_id, []).append(row)
+        present = {(r.flow_id, r.question_id) for r in data.rows}
+        present |= {(k.flow_id, k.question_id) for k in data.kept}
+        ranked = sorted(present, key=lambda key: (order.get(key, UNKNOWN_POSITION), key))
+        index: dict[str, dict[str, int]] = {}
+        for n, (flow_id, question_id) in enumerate(ranked):
+            index.setdefault(flow_id, {})[question_id] = n
         kept: dict[int, list[KeptAnswer]] = {}
         for item in data.kept:
             kept.setdefault(item.territory_id, []).append(item)
-        who: dict[tuple[int, int | None], tuple[Cell, ...]] = {}
-        what: dict[tuple[str, str], tuple[Cell, ...]] = {}
-        rows: list[LongRow] = []
         answer = labels.answer
+        people: list[LongPerson] = []
         for place in data.places:
             zone = place.zone
-            mine = sorted(
-                by_place.get(place.id, ()),
-                key=lambda r: r.number * (last + 1) + rank.get((r.flow_id, r.question_id), last),
-            )
-            for row in mine:
-                person = (place.id, row.number)
-                if person not in who:
-                    who[person] = (
-                        place.name,
-                        row.pseudonym,
-                        tr(ROLES.get(row.role, row.role)),
-                        tr(GROUP_NAMES[data.people[person].group]),
-                    )
-                question = (row.flow_id, row.question_id)
-                if question not in what:
-                    what[question] = labels.question(*question)
-                rows.append(
+            for person in data.people_of(place):
+                items = [
                     (
-                        person,
-                        question,
+                        index[row.flow_id][row.question_id],
                         answer(row.flow_id, row.question_id, row.value),
-                        row.answered_at.astimezone(zone).isoformat(timespec="seconds"),
-                        row.language or "",
+                        row.answered_at.astimezone(zone),
                     )
-                )
-            anonymous = (place.id, None)
-            who[anonymous] = (place.name, "", tr(texts.ANONYMOUS), "")
-            for item in sorted(
+                    for row in person.rows
+                ]
+                items.sort(key=itemgetter(0))
+                cells = (place.name, person.pseudonym, tr(GROUP_NAMES[person.group]))
+                people.append(LongPerson(cells, person.language or "", items))
+            anonymous = sorted(
                 kept.get(place.id, ()),
                 key=lambda k: (
-                    *order.get((k.flow_id, k.question_id), UNKNOWN_POSITION),
-                    k.question_id,
+                    index[k.flow_id][k.question_id],
                     repr(sorted(k.value.items())),
                 ),
-            ):
-                question = (item.flow_id, item.question_id)
-                if question not in what:
-                    what[question] = labels.question(*question)
-                rows.append((anonymous, question, answer(*question, item.value), "", ""))
-        return cls(labels, header, rows, who, what)
+            )
+            people.append(
+                LongPerson(
+                    (place.name, "", tr(texts.ANONYMOUS)),
+                    "",
+                    [
+                        (
+                            index[k.flow_id][k.question_id],
+                            answer(k.flow_id, k.question_id, k.value),
+                            None,
+                        )
+                        for k in anonymous
+                    ],
+                )
+            )
+        questions = [labels.question(*key) for key in ranked]
+        return cls(labels, header, questions, people)
 
 
 def long_format(data: ExportData, tr: Translator) -> Long:
@@ -392,21 +400,28 @@ class _Ticker:
 def csv_table(data: ExportData, tr: Translator, progress: Progress | None = None) -> bytes:
     """The long format as CSV: UTF-8 with a byte order mark, one header row. The cells of a
     person, of a question and of a button answer are written once and reused."""
+    with collector_paused():
+        return _csv_table(data, tr, progress)
+
+
+def _csv_table(data: ExportData, tr: Translator, progress: Progress | None) -> bytes:
     long = long_format(data, tr)
-    who = {key: _csv_cells(values) for key, values in long.who.items()}
-    what = {key: _csv_cells(values) for key, values in long.what.items()}
+    questions = [_csv_cells(cells) for cells in long.questions]
     answers: dict[int, tuple[Described, str]] = {}
     out = io.StringIO()
     out.write(_csv_cells(long.header) + "\r\n")
     write = out.write
     ticker = _Ticker(progress)
-    for person, question, answer, answered_at, language in long.rows:
-        found = answers.get(id(answer))
-        if found is None:
-            found = answers[id(answer)] = (answer, _csv_cells(_csv_safe(answer)))
-        tail = f"{_csv_field(answered_at)},{_csv_field(language)}"
-        write(f"{who[person]},{what[question]},{found[1]},{tail}\r\n")
-        ticker.add()
+    for person in long.people:
+        who = _csv_cells(person.cells)
+        language = _csv_field(person.language)
+        for question, answer, answered_at in person.items:
+            found = answers.get(id(answer))
+            if found is None:
+                found = answers[id(answer)] = (answer, _csv_cells(_csv_safe(answer)))
+            when = "" if answered_at is None else answered_at.isoformat(timespec="seconds")
+            write(f"{who},{questions[question]},{found[1]},{when},{language}\r\n")
+        ticker.add(len(person.items))
     ticker.close()
     return out.getvalue().encode("utf-8-sig")
 
@@ -444,41 +459,33 @@ def _csv_safe(answer: Described) -> Described:
 
 def workbook(data: ExportData, tr: Translator, progress: Progress | None = None) -> bytes:
     """The workbook: answers (long), one sheet per block (wide), scores, codebook."""
-    book = Workbook()
-    ticker = _Ticker(progress)
-    long = long_format(data, tr)
-    _answers_sheet(book, long, tr, ticker)
-    _block_sheets(book, data, long.labels, ticker)
-    _scores_sheet(book, data, tr, ticker)
-    ticker.close()
-    _codebook_sheet(book, data, tr)
-    return book.to_bytes()
-
-
-def _when(answered_at: Cell) -> Cell:
-    """An answer's time as a spreadsheet date and time (one a filter can use), from its ISO
-    text; a kept answer's bare day stays as it is."""
-    if isinstance(answered_at, str) and "T" in answered_at:
-        return datetime.fromisoformat(answered_at)
-    return answered_at
+    with collector_paused():
+        book = Workbook()
+        ticker = _Ticker(progress)
+        long = long_format(data, tr)
+        _answers_sheet(book, long, tr, ticker)
+        _block_sheets(book, data, long.labels, ticker)
+        _scores_sheet(book, data, tr, ticker)
+        ticker.close()
+        _codebook_sheet(book, data, tr)
+        return book.to_bytes()
 
 
 def _answers_sheet(book: Workbook, long: Long, tr: Translator, ticker: _Ticker) -> None:
     sheet = book.add_sheet(tr(texts.SHEET_ANSWERS), long.header, Long.WIDTHS, autofilter=True)
-    cells, cell, append = book.cells, book.cell, sheet.append_cells
-    who = {key: cells(values) for key, values in long.who.items()}
-    what = {key: cells(values) for key, values in long.what.items()}
+    cells, cell, append = book.cells, book.cell, sheet.rows.append
+    questions = [cells(values) for values in long.questions]
     answers: dict[int, tuple[Described, str]] = {}
-    languages: dict[str, str] = {}
-    for person, question, answer, answered_at, language in long.rows:
-        found = answers.get(id(answer))
-        if found is None:
-            found = answers[id(answer)] = (answer, cells(answer))
-        said_in = languages.get(language)
-        if said_in is None:
-            said_in = languages[language] = cell(language)
-        append(who[person] + what[question] + found[1] + cell(_when(answered_at)) + said_in)
-        ticker.add()
+    for person in long.people:
+        who = cells(person.cells)
+        language = cell(person.language)
+        for question, answer, answered_at in person.items:
+            found = answers.get(id(answer))
+            if found is None:
+                found = answers[id(answer)] = (answer, cells(answer))
+            when = cell(answered_at)
+            append(f"<row>{who}{questions[question]}{found[1]}{when}{language}</row>")
+        ticker.add(len(person.items))
 
 
 def _block_sheets(book: Workbook, data: ExportData, labels: Labels, ticker: _Ticker) -> None:
@@ -495,11 +502,10 @@ def _block_sheets(book: Workbook, data: ExportData, labels: Labels, ticker: _Tic
         header: list[str] = [
             tr(texts.TERRITORY),
             tr(texts.COLUMN_PSEUDONYM),
-            tr(texts.COLUMN_ROLE),
             tr(texts.COLUMN_ROLE_GROUP),
             tr(texts.COLUMN_LANGUAGE),
         ]
-        widths: list[float] = [18, 11, 13, 18, 10]
+        widths: list[float] = [18, 11, 20, 10]
         for q in flow.questions:
             header.append(q.id)
             widths.append(24 if q.kind in ("text", "multi") else 16)
@@ -517,7 +523,6 @@ def _block_sheets(book: Workbook, data: ExportData, labels: Labels, ticker: _Tic
                     (
                         places[person.territory_id].name,
                         person.pseudonym,
-                        tr(ROLES.get(person.role, person.role)),
                         tr(GROUP_NAMES[person.group]),
                         person.language or "",
                     )

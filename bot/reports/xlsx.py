@@ -5,8 +5,8 @@ General libraries keep a model of every cell or format each one through several 
 6 µs a cell here): a territory of 1,000 people has about a million cells. This writer renders a
 row's XML in one pass, and lets a caller render cells that repeat on many rows (a person's
 pseudonym, a question's text) once and reuse them (`Workbook.cells`), so a row costs little
-more than its own new values. Cells carry no reference: SpreadsheetML numbers them in order,
-and an empty cell is written as `<c/>` to keep its place.
+more than its own new values. Rows and cells carry no reference: SpreadsheetML numbers them in
+order, and an empty cell is written as `<c/>` to keep its place.
 """
 
 from __future__ import annotations
@@ -63,10 +63,14 @@ EXCEL_EPOCH = datetime(1899, 12, 30)
 
 
 def _serial(value: datetime) -> str:
-    """A date and time as spreadsheets store it: days since EXCEL_EPOCH (the wall-clock time
-    shown; a spreadsheet has no time zones)."""
-    days = (value.replace(tzinfo=None) - EXCEL_EPOCH).total_seconds() / 86400
-    return f"{days:.10f}".rstrip("0").rstrip(".")  # to a few microseconds
+    """A date and time as spreadsheets store it, to the second: days since EXCEL_EPOCH, of the
+    wall-clock time shown (a spreadsheet has no time zones)."""
+    offset = value.utcoffset()
+    if offset is None:
+        seconds = (value - EXCEL_EPOCH).total_seconds()
+    else:  # Unix day 0 is serial day 25569
+        seconds = value.timestamp() + offset.total_seconds() + 25569 * 86400
+    return repr((seconds // 1) / 86400)
 
 
 def column_name(index: int) -> str:
@@ -109,13 +113,14 @@ class Sheet:
     freeze_columns: int = 0
     autofilter: bool = False
     rows: list[str] = field(default_factory=list)
+    """Each row's XML (`<row>…</row>`), in order."""
 
     def append(self, values: Iterable[Cell]) -> None:
         self.append_cells(self.workbook.cells(values))
 
     def append_cells(self, cells: str) -> None:
         """A row from cells rendered by `Workbook.cells` (their concatenation, in order)."""
-        self.rows.append(f'<row r="{len(self.rows) + 1}">{cells}</row>')
+        self.rows.append(f"<row>{cells}</row>")
 
     def header(self, values: Iterable[Cell]) -> None:
         cells = "".join(
@@ -124,7 +129,7 @@ class Sheet:
             else EMPTY
             for v in values
         )
-        self.rows.append(f'<row r="1">{cells}</row>')
+        self.rows.append(f"<row>{cells}</row>")
 
     def xml(self) -> str:
         last = f"{column_name(max(self.width, 1) - 1)}{max(len(self.rows), 1)}"

@@ -59,7 +59,7 @@ async def test_one_territory_by_its_code_as_xlsx_and_csv(
     assert result.returncode == 0, result.stderr
     day = datetime.now(UTC).date().isoformat()
     rows = csv_rows((tmp_path / f"dakar-plateau-co-{day}.csv").read_bytes())
-    assert rows[0][:3] == ["Territory", "Pseudonym", "Role"]
+    assert rows[0][:3] == ["Territory", "Pseudonym", "Role group"]
     assert len(rows) - 1 == len(await stored(sessions, [territory]))
     assert not list(tmp_path.glob(".*.partial"))
 

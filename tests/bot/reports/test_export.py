@@ -48,7 +48,6 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
     assert found["Réponses"][0] == (
         "Territoire",
         "Pseudonyme",
-        "Rôle",
         "Groupe d'acteurs",
         "Id. du bloc",
         "Bloc",
@@ -71,7 +70,6 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
         r for r in long if r["Pseudonyme"] == "P-0001" and r["Id. de la question"] == "instrument"
     )
     assert first["Territoire"] == territory.name
-    assert first["Rôle"] == "Personne participante"
     assert first["Groupe d'acteurs"] == "Collectivité territoriale"
     assert first["Bloc"] == "Cadres juridiques"
     assert first["Question"].startswith("Votre collectivité a-t-elle un acte officiel")
@@ -230,7 +228,8 @@ async def test_no_name_or_id_and_nothing_written_by_a_forgotten_person(
     long = records(sheets(xlsx)["Réponses"])
     assert "P-0006" not in {r["Pseudonyme"] for r in long}
     anonymous = [r for r in long if r["Pseudonyme"] is None]
-    assert anonymous and {r["Rôle"] for r in anonymous} == {"Anonyme (données supprimées)"}
+    assert anonymous
+    assert {r["Groupe d'acteurs"] for r in anonymous} == {"Anonyme (données supprimées)"}
     assert {r["Id. de la question"] for r in anonymous} >= {"role", "instrument", "entities"}
     assert not {"strength", "next_step", "local_term"} & {
         r["Id. de la question"] for r in anonymous
