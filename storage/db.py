@@ -1,5 +1,6 @@
 """The database: URL from the environment, async engine and sessions, short transactions that
-never wait on SQLite's lock or on the pool, retries of what may pass, schema upgrades."""
+never wait on SQLite's lock or on the pool, long reads beside them, retries of what may pass,
+schema upgrades."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, exc
+from sqlalchemy import event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -32,6 +33,8 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///sse-facilitator.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 POOL_SIZE = 10
 """PostgreSQL connections kept open; as many transactions may run at once in one process."""
+READERS = 2
+"""Long reads (a facilitator's summary or export) running at once, beside the writer."""
 TRANSIENT_SQLSTATES = frozenset(
     {"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "08000", "08001", "08003", "08006"}
 )
@@ -110,6 +113,31 @@ class InlineSQLite(aiosqlite.Connection):
         self.stop()
 
 
+def _sqlite_reader_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # the driver's BEGIN only comes before writes
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.execute("PRAGMA busy_timeout=2000")
+    cursor.close()
+
+
+def _sqlite_reader_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")  # so that every read sees the same state
+
+
+def create_reader(url: str) -> AsyncEngine | None:
+    """For an SQLite file, an engine of read-only connections that run their statements in
+    their own threads (aiosqlite's default), so that a long read holds neither the writer nor
+    the event loop; WAL lets it read while others write. None for another database."""
+    path = make_url(url).database
+    if not is_sqlite(url) or not path or path == ":memory:":
+        return None
+    engine = create_async_engine(url, pool_size=READERS, max_overflow=0)
+    event.listen(engine.sync_engine, "connect", _sqlite_reader_connect)
+    event.listen(engine.sync_engine, "begin", _sqlite_reader_begin)
+    return engine
+
+
 def create_engine(url: str | None = None) -> AsyncEngine:
     url = url or database_url()
     if is_sqlite(url):
@@ -158,11 +186,34 @@ class Database:
         self._gate: asyncio.Lock | asyncio.Semaphore = (
             asyncio.Lock() if self.is_sqlite else asyncio.Semaphore(POOL_SIZE)
         )
+        self.reader = create_reader(self.url)
+        self._readers = asyncio.Semaphore(READERS)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction: committed when the block ends, rolled back on error."""
         async with self._gate, self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncSession]:
+        """A read-only session on one consistent state of the database, for long reads. On an
+        SQLite file it does not wait for the writer nor make it wait; elsewhere it is an
+        ordinary one, read-only on PostgreSQL (whose readers never block writers). At most
+        `READERS` run at once."""
+        if self.reader is None:
+            async with self._readers, self.transaction() as session:
+                if not self.is_sqlite:
+                    await session.execute(
+                        text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    )
+                yield session
+            return
+        async with (
+            self._readers,
+            AsyncSession(self.reader, expire_on_commit=False) as session,
+            session.begin(),
+        ):
             yield session
 
     async def run(
@@ -193,6 +244,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.reader is not None:
+            await self.reader.dispose()
 
 
 def alembic_config(url: str | None = None) -> Config:

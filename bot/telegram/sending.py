@@ -75,7 +75,17 @@ class Voice:
     duration: int | None = None
 
 
-Action = Send | Edit | Document | Photo | Voice
+@dataclass(frozen=True)
+class Later:
+    """Replies gathered after the commit, by `gather` (e.g. from a long read beside the
+    writer: see `storage.db.Database.snapshot`), then sent in this one's place."""
+
+    gather: Callable[[Replies], Awaitable[None]]
+    failed: str = ""
+    """Plain text said instead if gathering fails."""
+
+
+Action = Send | Edit | Document | Photo | Voice | Later
 
 DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 """Charts are drawn one at a time, outside the event loop (matplotlib's pyplot keeps global
@@ -139,6 +149,11 @@ class Replies:
         else:
             self.actions.append(Send(text))
             self.photo(filename, image)
+
+    def later(self, gather: Callable[[Replies], Awaitable[None]], *, failed: str = "") -> None:
+        """Replies that `gather` adds after the commit, outside the transaction (for work that
+        must not hold it: reading a whole territory)."""
+        self.actions.append(Later(gather, failed))
 
     def voice(self, file_id: str, caption: str = "", duration: int | None = None) -> None:
         """A voice note by its Telegram file id; the caption is HTML."""
@@ -235,6 +250,17 @@ class Sender:
                 )
             case Voice(file_id, caption, duration):
                 await bot.send_voice(chat_id, file_id, caption=caption or None, duration=duration)
+            case Later(gather, failed):
+                gathered = Replies(chat_id)
+                try:
+                    await gather(gathered)
+                except Exception:
+                    log.exception("could not gather the replies of %s", gather)
+                    if failed:
+                        await bot.send_message(chat_id, esc(failed))
+                    return
+                for later in gathered.actions:
+                    await self._perform(bot, chat_id, later)
 
     async def _retire(self, bot: Bot, chat_id: int) -> None:
         message_id = self.open_question.pop(chat_id, None)

@@ -76,3 +76,27 @@ def test_what_counts_as_passing() -> None:
     assert db.is_transient(locked) and db.is_transient(ConversationConflict("x"))
     assert db.is_transient(ConnectionResetError())
     assert not db.is_transient(duplicate) and not db.is_transient(KeyError("x"))
+
+
+async def test_a_long_read_neither_waits_for_the_writer_nor_holds_it(database_url: str) -> None:
+    """A facilitator's export reads beside people's answers: a write commits while the read
+    is open, the read sees one state throughout, and it cannot write."""
+    database = db.Database(database_url)
+    try:
+        async with database.transaction() as session:
+            await session.execute(text("CREATE TABLE t (x INTEGER)"))
+            await session.execute(text("INSERT INTO t VALUES (1)"))
+        async with database.snapshot() as reading:
+            assert await reading.scalar(text("SELECT sum(x) FROM t")) == 1
+
+            async def answer(session: object) -> None:
+                await session.execute(text("INSERT INTO t VALUES (2)"))  # type: ignore[attr-defined]
+
+            await asyncio.wait_for(database.run(answer), timeout=5)  # the writer is free
+            assert await reading.scalar(text("SELECT sum(x) FROM t")) == 1  # one state
+            with pytest.raises(Exception, match=r"(?i)read.only|readonly"):
+                await reading.execute(text("INSERT INTO t VALUES (3)"))
+        async with database.snapshot() as reading:
+            assert await reading.scalar(text("SELECT sum(x) FROM t")) == 3
+    finally:
+        await database.dispose()

@@ -24,6 +24,7 @@ from bot.telegram.filters import Facilitates
 from bot.telegram.sending import Replies
 from dialogs.i18n import Translator
 from dialogs.model import Flow
+from storage.db import Database
 from storage.models import Participant
 from storage.reports import Reports
 from storage.repository import Repository
@@ -56,18 +57,28 @@ def _block_list(flows: Mapping[str, Flow], tr: Translator) -> str:
 async def _brief(
     flow: Flow,
     repo: Repository,
+    database: Database,
     out: Replies,
     tr: Translator,
     participant: Participant,
     flows: Mapping[str, Flow],
 ) -> None:
-    """The briefing on `flow` over the territories this person facilitates, and only those."""
+    """The briefing on `flow` over the territories this person facilitates, and only those:
+    read after the update's transaction, beside the writer; the page made off the loop."""
     territories = await repo.facilitated(participant)
-    figures = await gather(Reports(repo.session), territories, flows, only=flow.id)
-    for text in chat_messages(flow, figures, tr):
-        out.say(text)
-    page = html.briefing(flow, figures, tr.language)
-    out.document(f"briefing-{flow.id}.html", page.encode("utf-8"), tr(texts.BRIEFING_DOCUMENT))
+
+    async def messages_and_page(out: Replies) -> None:
+        async with database.snapshot() as session:
+            figures = await gather(Reports(session), territories, flows, only=flow.id)
+        for text in chat_messages(flow, figures, tr):
+            out.say(text)
+
+        def page() -> bytes:
+            return html.briefing(flow, figures, tr.language).encode("utf-8")
+
+        out.document(f"briefing-{flow.id}.html", page, tr(texts.BRIEFING_DOCUMENT))
+
+    out.later(messages_and_page, failed=tr(texts.BRIEFING_FAILED))
 
 
 @router.message(Command("briefing"), Facilitates())
@@ -79,6 +90,7 @@ async def briefing(
     tr: Translator,
     participant: Participant,
     flows: Mapping[str, Flow],
+    database: Database,
 ) -> None:
     given = " ".join((command.args or "").split())
     if not given:
@@ -91,7 +103,7 @@ async def briefing(
         )
         out.say(unknown, _keyboard(flows, tr))
         return
-    await _brief(flow, repo, out, tr, participant, flows)
+    await _brief(flow, repo, database, out, tr, participant, flows)
 
 
 @router.callback_query(BriefingCb.filter(), Facilitates())
@@ -103,12 +115,13 @@ async def briefing_pressed(
     tr: Translator,
     participant: Participant,
     flows: Mapping[str, Flow],
+    database: Database,
 ) -> None:
     flow = flows.get(callback_data.flow)
     if flow is None or not flow.scored:  # forged or from an older version of the blocks
         out.toast(tr(texts.BUTTON_GONE))
         return
-    await _brief(flow, repo, out, tr, participant, flows)
+    await _brief(flow, repo, database, out, tr, participant, flows)
 
 
 @router.callback_query(BriefingCb.filter())

@@ -35,6 +35,7 @@ from bot.telegram.render import Reply
 from bot.telegram.sending import Replies
 from dialogs.i18n import Translator
 from dialogs.model import Flow
+from storage.db import Database
 from storage.models import Territory
 from storage.reports import Reports, pseudonym, pseudonym_number
 from storage.repository import Repository
@@ -68,15 +69,20 @@ async def summary(
     tr: Translator,
     territory: Territory,
     flows: Mapping[str, Flow],
+    database: Database,
 ) -> None:
-    figures = await territory_figures(repo.session, territory, flows)
-    if not figures.answered:
-        out.say(tr(texts.SUMMARY_NO_ANSWERS, territory=territory.name))
-        return
-    axes, series = radar_series(figures, flows, tr)
-    caption = radar_caption(territory.name, series, tr)
-    out.photo("summary.png", partial(radar, axes, series), caption)
-    send(out, summary_sections(figures, flows, tr), territory, flows, tr)
+    async def figures_and_radar(out: Replies) -> None:
+        async with database.snapshot() as session:  # a whole territory: beside the writer
+            figures = await territory_figures(session, territory, flows)
+        if not figures.answered:
+            out.say(tr(texts.SUMMARY_NO_ANSWERS, territory=territory.name))
+            return
+        axes, series = radar_series(figures, flows, tr)
+        caption = radar_caption(territory.name, series, tr)
+        out.photo("summary.png", partial(radar, axes, series), caption)
+        send(out, summary_sections(figures, flows, tr), territory, flows, tr)
+
+    out.later(figures_and_radar, failed=tr(texts.SUMMARY_FAILED))
 
 
 @router.callback_query(MoreCb.filter(), Facilitates())

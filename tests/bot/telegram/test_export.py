@@ -101,14 +101,14 @@ async def test_facilitators_get_the_workbook_and_the_csv_in_their_language(
     )
     found = sheets(xlsx)
     assert next(iter(found)) == "Respuestas"
-    assert found["Respuestas"][0][:3] == ("Territorio", "Seudónimo", "Rol")
+    assert found["Respuestas"][0][:3] == ("Territorio", "Seudónimo", "Grupo de actores")
     long = records(found["Respuestas"])
     strength = {
         r["Seudónimo"]: r["Respuesta"] for r in long if r["Id. de la pregunta"] == "strength"
     }
     assert strength["P-0002"] == "nota de voz (12 s)"
     assert strength["P-0006"] == SECRET_TEXT  # answers are shown as they were written
-    assert csv_rows(table)[0][:3] == ["Territorio", "Seudónimo", "Rol"]
+    assert csv_rows(table)[0][:3] == ["Territorio", "Seudónimo", "Grupo de actores"]
     assert str(CARLOS) not in all_text(xlsx) + table.decode("utf-8-sig")
 
 
@@ -129,7 +129,8 @@ async def test_after_forget_what_a_person_wrote_is_gone_from_the_export(
     assert SECRET_TEXT not in everything and "P-0006" not in everything
     long = records(sheets(xlsx)["Réponses"])
     anonymous = [r for r in long if r["Pseudonyme"] is None]
-    assert anonymous and {r["Rôle"] for r in anonymous} == {"Anonyme (données supprimées)"}
+    assert anonymous
+    assert {r["Groupe d'acteurs"] for r in anonymous} == {"Anonyme (données supprimées)"}
     assert not {"strength", "next_step", "local_term"} & {
         r["Id. de la question"] for r in anonymous
     }

@@ -1,4 +1,5 @@
-"""Pictures drawn after the commit: a chart that cannot be drawn still lets its text through."""
+"""Replies made after the commit: a chart that cannot be drawn still lets its text through;
+replies gathered later go in their place, or say that they failed."""
 
 from __future__ import annotations
 
@@ -37,4 +38,29 @@ async def test_a_drawing_is_made_when_sent_and_a_broken_one_leaves_its_text() ->
         ("message", "caption of b"),
         ("message", "x" * 1025),
         ("photo", (b"PNG-c", None)),
+    ]
+
+
+async def test_replies_gathered_after_the_commit_go_in_their_place_or_say_they_failed() -> None:
+    async def figures(out: Replies) -> None:
+        out.say("figures <1>")
+        out.photo("r.png", lambda: b"PNG-r")
+
+    async def failing(out: Replies) -> None:
+        out.say("never sent: gathering failed before the end")
+        raise RuntimeError("the database went away")
+
+    out = Replies(chat_id=5)
+    out.say("first")
+    out.later(figures, failed="unused")
+    out.later(failing, failed="Sorry <no> summary")
+    out.say("last")
+    bot = Recorder()
+    assert await Sender().deliver(bot, out) is Delivery.SENT  # type: ignore[arg-type]
+    assert bot.sent == [
+        ("message", "first"),
+        ("message", "figures &lt;1&gt;"),
+        ("photo", (b"PNG-r", None)),
+        ("message", "Sorry &lt;no&gt; summary"),
+        ("message", "last"),
     ]
