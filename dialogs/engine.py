@@ -169,6 +169,7 @@ TOO_LONG = N_(
 NO_VOICE_HERE = N_("Please write your answer here. Voice notes work for other questions.")
 TEXT_OR_VOICE = N_("Write your answer, or send a voice note.")
 TEXT_ONLY = N_("Write your answer.")
+MULTI_HINT = N_("Tap all that apply, then Done.")
 NUMBER_RANGE = N_("Send a number between {minimum} and {maximum}.")
 NUMBER_FROM = N_("Send a number of at least {minimum}.")
 NUMBER_ANY = N_("Send a number.")
@@ -357,6 +358,8 @@ class _Run:
 
     @staticmethod
     def hint(q: Question) -> Msg | None:
+        if q.kind == "multi":
+            return msg(MULTI_HINT)
         if q.kind == "text":
             return msg(TEXT_OR_VOICE if q.voice else TEXT_ONLY)
         if q.kind == "number":
