@@ -400,7 +400,7 @@ def more_answers(count: int) -> Msg:
 # Translators: an open answer; {who} is a pseudonym and a language, e.g. "P-0007 (es)".
 QUOTE = N_("{who}: {text}")
 MORE_BUTTON = N_("All answers: {block}")
-VOICE_BUTTON = N_("🎤 {pseudonym} · {seconds} s")
+VOICE_BUTTON = N_("🎤 {pseudonym} · {block} · {seconds} s")
 VOICE_FROM = N_("Voice answer of {pseudonym} ({language}), {block}.")
 
 SCORE_WITH_LEVEL = N_("Your score: {mean} of 3 · {level} ({percent}/100).")
@@ -508,7 +508,18 @@ REPORT_NA_BY_MOST = N_("for most people who answered")
 REPORT_ALL_APPLY = N_("Every question applies.")
 REPORT_OPEN = N_("Open answers and proposed next steps")
 REPORT_QUOTE_WHO = N_("{pseudonym} · {territory}")
-REPORT_VOICE_NOTE = N_("🎤 Voice note ({duration})")
+
+
+def more_in_export(count: int, territory: str) -> Msg:
+    return Np_(
+        "…and {count} more answer from {territory}: /export has them all.",
+        "…and {count} more answers from {territory}: /export has them all.",
+        count,
+        territory=territory,
+    )
+
+
+REPORT_VOICE_NOTE = N_("🎤 Voice note ({seconds} s)")
 REPORT_NO_OPEN_ANSWERS = N_("No open answers yet.")
 REPORT_COMPARISON_TITLE = N_("Comparison of territories")
 REPORT_RADAR = N_("The eight blocks (0–100)")

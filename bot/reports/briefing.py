@@ -12,11 +12,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from babel.numbers import format_decimal
-
 from bot import texts
 from bot.reports.figures import flows_read_by
-from bot.reports.summary_text import level_word, scored_flows
+from bot.reports.summary_text import level_word, number, scored_flows
 from dialogs.block_means import block_mean
 from dialogs.i18n import Translator, available_languages, translator
 from dialogs.loader import load_flows
@@ -264,11 +262,6 @@ def next_steps(flow: Flow, figures: Sequence[TerritorySummaries]) -> list[tuple[
     return sorted(found, key=lambda item: item[1].text is None)
 
 
-def duration(seconds: int | None) -> str:
-    seconds = max(0, seconds or 0)
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
@@ -315,7 +308,7 @@ def chat_messages(flow: Flow, figures: Sequence[TerritorySummaries], tr: Transla
             if answer.text is not None:
                 parts.append(f"• “{shorten(answer.text)}” — {who}")
             else:
-                voice = tr(texts.REPORT_VOICE_NOTE, duration=duration(answer.voice_duration))
+                voice = tr(texts.REPORT_VOICE_NOTE, seconds=answer.voice_duration or 0)
                 parts.append(f"• {voice} — {who}")
         if len(steps) > CHAT_QUOTES:
             parts.append(tr(texts.BRIEFING_MORE_IN_FILE, count=len(steps) - CHAT_QUOTES))
@@ -327,12 +320,6 @@ def _question_line(flow: Flow, question_id: str, mean: float, tr: Translator) ->
     question = flow.question(question_id)
     text = tr(question.text) if question is not None else question_id
     return f"• {shorten(text, 120)} — {number(mean, tr)}/3"
-
-
-def number(value: float, tr: Translator, places: int = 1) -> str:
-    """A figure in the reader's language: 1.8 in English, 1,8 in Spanish or French."""
-    pattern = "0." + "0" * places if places else "0"
-    return format_decimal(value, format=pattern, locale=tr.language)
 
 
 def split_message(text: str, limit: int = 3500) -> list[str]:

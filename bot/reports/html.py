@@ -23,7 +23,6 @@ from bot.reports import charts
 from bot.reports.briefing import (
     TerritorySummaries,
     block_name,
-    duration,
     gather,
     gather_scores,
     number,
@@ -38,6 +37,9 @@ from storage.models import Territory
 from storage.reports import Reports
 
 RADAR_LINES = 6
+QUOTES_SHOWN = 30
+"""Open answers to one question shown per territory: a briefing is read in a break-out group,
+and a territory of 1,000 people would fill a hundred pages (the export has every answer)."""
 """Territories per radar chart: beyond that, lines can no longer be told apart."""
 CHART_LABEL = 32
 """Characters of a territory's name in a chart (the tables have all of it)."""
@@ -82,6 +84,7 @@ ol.ranked li, ul.plain li { margin: .25rem 0; }
 .quote p { margin: 0; white-space: pre-wrap; overflow-wrap: anywhere; }
 .quote .who { color: #555; font-size: .85em; margin-top: .25rem; white-space: normal; }
 .quote.voice { border-left-color: #d9822b; background: #fdf6ef; }
+.more { color: #555; font-style: italic; margin: .2rem 0 .8rem; }
 @media (max-width: 40rem) {
   body { font-size: 15px; padding: 1rem .75rem 2rem; }
   h1 { font-size: 1.5em; }
@@ -277,7 +280,7 @@ def _roles(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) ->
         shown = (
             DASH
             if difference is None
-            else f"{'+' if difference > 0 else ''}" + number(difference, tr, 2)
+            else f"{'+' if difference > 0 else ''}" + number(difference, tr)
         )
         rows.append(
             _row(
@@ -419,9 +422,10 @@ def _open_answers(
     for question in questions:
         quotes = []
         for territory in figures:
-            for answer in territory.blocks[flow.id].open_answers:
-                if answer.question_id != question.id:
-                    continue
+            answers = [
+                a for a in territory.blocks[flow.id].open_answers if a.question_id == question.id
+            ]
+            for answer in answers[:QUOTES_SHOWN]:
                 who = tr(
                     texts.REPORT_QUOTE_WHO,
                     pseudonym=answer.pseudonym,
@@ -437,11 +441,14 @@ def _open_answers(
                         f'<p class="who">{esc(who)}</p></blockquote>\n'
                     )
                 if answer.voice_file_id is not None:
-                    voice = tr(texts.REPORT_VOICE_NOTE, duration=duration(answer.voice_duration))
+                    voice = tr(texts.REPORT_VOICE_NOTE, seconds=answer.voice_duration or 0)
                     quotes.append(
                         f'<div class="quote voice"><p>{esc(voice)}</p>'
                         f'<p class="who">{esc(who)}</p></div>\n'
                     )
+            if len(answers) > QUOTES_SHOWN:
+                more = texts.more_in_export(len(answers) - QUOTES_SHOWN, territory.name)
+                quotes.append(f'<p class="more">{esc(tr.text(more))}</p>\n')
         if quotes:
             anything = True
             title = f"<{heading}>{esc(tr(question.text))}</{heading}>"

@@ -429,8 +429,14 @@ def _quote(answer: OpenAnswer, flow: Flow, tr: Translator) -> Line:
     return Line(f"• {esc(tr(texts.QUOTE, who=who, text=said))}", answer, flow.id)
 
 
-def voice_button(answer: OpenAnswer, tr: Translator) -> str:
-    return tr(texts.VOICE_BUTTON, pseudonym=answer.pseudonym, seconds=answer.voice_duration or 0)
+def voice_button(answer: OpenAnswer, flow: Flow, tr: Translator) -> str:
+    """A button that forwards a voice answer: whose, in which block, how long."""
+    return tr(
+        texts.VOICE_BUTTON,
+        pseudonym=answer.pseudonym,
+        block=short_title(flow, tr),
+        seconds=answer.voice_duration or 0,
+    )
 
 
 # ---------------------------------------------------------------- participants

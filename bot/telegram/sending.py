@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from bot.telegram.render import Reply, esc
 log = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
 """Telegram's limit on a caption (UTF-16 code units)."""
+REPEAT_WINDOW = 10.0
+"""Seconds within which the same voice note asked again for one chat is a double tap."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,9 @@ class Sender:
         """Per chat, the message that shows the current question with its keyboard. Kept in
         memory only: after a restart an old keyboard may stay, and pressing it is harmless (the
         engine treats it as stale)."""
+        self.voices_sent: dict[tuple[int, str], float] = {}
+        """When each voice note was last sent to each chat (monotonic seconds), so that a
+        double tap sends it once. Memory only: losing it costs at most one repeat."""
 
     async def deliver(self, bot: Bot, replies: Replies) -> Delivery:
         """Send everything, in order; never raises for a Telegram or network failure."""
@@ -249,6 +255,8 @@ class Sender:
                     reply_markup=keyboard,
                 )
             case Voice(file_id, caption, duration):
+                if self._sent_just_now(chat_id, file_id):
+                    return
                 await bot.send_voice(chat_id, file_id, caption=caption or None, duration=duration)
             case Later(gather, failed):
                 gathered = Replies(chat_id)
@@ -261,6 +269,18 @@ class Sender:
                     return
                 for later in gathered.actions:
                     await self._perform(bot, chat_id, later)
+
+    def _sent_just_now(self, chat_id: int, file_id: str) -> bool:
+        """True for a voice note sent to this chat less than REPEAT_WINDOW seconds ago (a
+        double tap); otherwise it counts as sent now."""
+        now = time.monotonic()
+        self.voices_sent = {
+            key: at for key, at in self.voices_sent.items() if now - at < REPEAT_WINDOW
+        }
+        if (chat_id, file_id) in self.voices_sent:
+            return True
+        self.voices_sent[(chat_id, file_id)] = now
+        return False
 
     async def _retire(self, bot: Bot, chat_id: int) -> None:
         message_id = self.open_question.pop(chat_id, None)

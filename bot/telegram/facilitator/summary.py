@@ -147,13 +147,14 @@ def send(
 def keyboard(
     chunk: Chunk, territory_id: int, flows: Mapping[str, Flow], tr: Translator
 ) -> InlineKeyboardMarkup | None:
-    """A button per voice answer in the message (two a row), and one per block whose open
-    answers were cut."""
+    """A button per voice answer in the message (one a row: the label names the block), and
+    one per block whose open answers were cut."""
     voices: list[InlineKeyboardButton] = []
     more: list[list[InlineKeyboardButton]] = []
     for line in chunk.lines:
         number = pseudonym_number(line.voice.pseudonym) if line.voice is not None else None
-        if line.voice is not None and line.flow_id is not None and number is not None:
+        flow = flows.get(line.flow_id) if line.flow_id is not None else None
+        if line.voice is not None and flow is not None and number is not None:
             data = VoiceCb(
                 territory=territory_id,
                 number=number,
@@ -161,11 +162,11 @@ def keyboard(
                 question=line.voice.question_id,
             ).pack()
             if len(data.encode()) <= CALLBACK_DATA_LIMIT:
-                label = voice_button(line.voice, tr)
+                label = voice_button(line.voice, flow, tr)
                 voices.append(InlineKeyboardButton(text=label, callback_data=data))
         if line.more is not None and line.more in flows:
             label = tr(texts.MORE_BUTTON, block=short_title(flows[line.more], tr))
             data = MoreCb(territory=territory_id, flow=line.more).pack()
             more.append([InlineKeyboardButton(text=label, callback_data=data)])
-    rows = [voices[i : i + 2] for i in range(0, len(voices), 2)] + more
+    rows = [[button] for button in voices] + more
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None

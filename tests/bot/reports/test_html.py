@@ -20,7 +20,7 @@ from bot.reports.briefing import (
     gather_scores,
     gather_scores_parallel,
 )
-from bot.reports.html import briefing, territory_report
+from bot.reports.html import QUOTES_SHOWN, briefing, territory_report
 from dialogs import engine
 from dialogs.loader import load_flows
 from dialogs.model import Question
@@ -164,7 +164,7 @@ async def test_a_territory_full_summary_for_the_export(
             row = await shown.text(f'#overview tr[data-block="{flow.id}"]')
             # Levels 1, 1, 1 and 3: 1.5 (50/100), "Established"; officials 1.0 (n = 3).
             assert " 1,5 Establecido 50 4 " in row, row
-            assert " 1,0–3,0 1,0–1,5 1,0 (n = 3) menos de 3 " in row, row
+            assert " 1–3 1–1,5 1 (n = 3) menos de 3 " in row, row
             assert await shown.page.locator(f"#block-{flow.id} h2").count() == 1
         assert shown.requests == [shown.url]
         assert await shown.pdf_pages(tmp_path / "territory.pdf") >= 9  # a page per block
@@ -189,6 +189,19 @@ def test_everything_written_is_escaped_and_nothing_is_fetched() -> None:
     assert "Content-Security-Policy" in page and "default-src 'none'" in page
     for outside in ("http:", "https:", "//", "@import", "url("):
         assert outside not in page.replace("data:image/svg+xml;base64,", ""), outside
+
+
+def test_a_big_territory_shows_some_answers_per_question_and_says_where_the_rest_are() -> None:
+    flow = FLOWS["markets"]
+    answers = [OpenAnswer(f"P-{n:04d}", "fr", "next_step", f"Idée {n}") for n in range(1, 36)]
+    answers.append(OpenAnswer("P-0040", "fr", "strength", None, "voice-1", 14))
+    summary = BlockSummary("markets", 36, 36, Stats.of([2.0]), 1.0, open_answers=answers)
+    figures = [TerritorySummaries(1, "Thiès", 40, 36, {"markets": summary})]
+    page = briefing(flow, figures, "fr")
+    assert page.count("Idée ") == QUOTES_SHOWN == 30
+    assert "Idée 30<" in page and "Idée 31<" not in page
+    assert "…et 5 autres réponses de Thiès : /export les contient toutes." in page
+    assert "🎤 Message vocal (14 s)" in page  # in seconds, as in the chat
 
 
 @pytest.mark.parametrize(

@@ -91,8 +91,9 @@ async def seed(sessions: Sessions, dakar: Territory) -> dict[str, Place]:
     }
 
 
-def num(value: float, language: str, places: int = 1) -> str:
-    return format_decimal(value, format="0." + "0" * places, locale=language)
+def num(value: float, language: str) -> str:
+    """As the chat writes a score: at most two decimals (2, 1,5, 1,75)."""
+    return format_decimal(round(value, 2), format="0.##", locale=language)
 
 
 def expected_row(place: Place, language: str, level_word: str) -> list[str]:
@@ -156,8 +157,8 @@ async def test_briefing_in_spanish_across_two_territories(
     messages, document = await briefing(ana, "/briefing markets")
     chat = "\n".join(m.text for m in messages)
     assert chat.startswith("Bloque 6: Acceso a los mercados. Puntajes (0–3 y 0–100):")
-    assert "• Córdoba: 2,0/3 (Establecido) · 67/100 · n = 6" in chat
-    assert "• Rosario: 1,0/3 (Incipiente) · 33/100 · n = 2" in chat
+    assert "• Córdoba: 2/3 (Establecido) · 67/100 · n = 6" in chat
+    assert "• Rosario: 1/3 (Incipiente) · 33/100 · n = 2" in chat
     assert "Preguntas con los puntajes más altos" in chat
     assert "Próximos pasos propuestos" in chat
     assert f"“Más compras públicas {SCRIPT}” — P-0001, Córdoba" in chat
@@ -179,7 +180,7 @@ async def test_briefing_in_spanish_across_two_territories(
             ]
             assert cleaned == expected_row(place, "es", word)
         roles = await shown.text('#roles-markets tr[data-territory="Córdoba"]')
-        assert roles == "Córdoba 1,0 (n = 3) 3,0 (n = 3) +2,00"
+        assert roles == "Córdoba 1 (n = 3) 3 (n = 3) +2"
         roles = await shown.text('#roles-markets tr[data-territory="Rosario"]')
         assert roles == "Rosario menos de 3 menos de 3 —"
         # Quotes: shown as text in their own language, never run as code.
@@ -192,7 +193,7 @@ async def test_briefing_in_spanish_across_two_territories(
         assert await page.evaluate("typeof window.pwned") == "undefined"
         assert shown.dialogs == []
         voice = await shown.text(".quote.voice")
-        assert voice == "🎤 Nota de voz (0:42) P-0001 · Rosario · Inglés"
+        assert voice == "🎤 Nota de voz (42 s) P-0001 · Rosario · Inglés"
         assert all(width > 0 for width, _ in await images_shown(page))
         assert shown.requests == [shown.url]  # nothing fetched but the file itself
         pages = await shown.pdf_pages(tmp_path / "briefing.pdf")
@@ -215,7 +216,7 @@ async def test_briefing_in_french_by_number_and_by_button(
     messages, document = await briefing(marie, "/briefing 6")
     chat = "\n".join(m.text for m in messages)
     assert chat.startswith("Bloc 6 : Accès aux marchés. Scores (0–3 et 0–100) :")
-    assert "• Dakar <Plateau> & Co : 2,0/3 (Établi) · 67/100 · n = 3" in chat
+    assert "• Dakar <Plateau> & Co : 2/3 (Établi) · 67/100 · n = 3" in chat
     assert "• Thiès : pas encore de réponses" in chat
     assert "“Des foires locales” — P-0001, Dakar <Plateau> & Co" in chat
     assert "Córdoba" not in chat and "Rosario" not in chat

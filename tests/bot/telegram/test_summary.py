@@ -158,10 +158,14 @@ async def test_progress_and_summary_in_french(
         assert all(secret not in m.text for m in shown), secret
 
     holding = next(m for m in texts if m.buttons)
-    assert [b["text"] for b in holding.buttons] == ["🎤 P-0007 · 42 s"]
+    label = "🎤 P-0007 · Communication · 42 s"  # whose, which block, how long
+    assert [b["text"] for b in holding.buttons] == [label]
     before = len(marie.messages)
-    await marie.press("🎤 P-0007 · 42 s", message=holding)
-    [voice] = await until(marie, before, lambda ms: bool(ms))
+    await marie.press(label, message=holding)
+    await marie.press(label, message=holding)  # a double tap sends it once
+    await marie.send_text("/help")
+    shown = await until(marie, before, lambda ms: any("/summary" in m.text for m in ms))
+    [voice] = [m for m in shown if m.kind == "voice"]
     assert (voice.kind, voice.file_id) == ("voice", voice_id)
     assert voice.text.startswith("Message vocal de P-0007 (en), Stratégies de communication.")
 
@@ -211,7 +215,7 @@ async def test_summary_in_spanish_voice_forget_and_small_groups(
     assert "• P-0004 (es): Mi idea (next_step)" in whole
     holding = next(m for m in texts if m.buttons)
     before = len(carlos.messages)
-    await carlos.press("🎤 P-0004 · 7 s", message=holding)
+    await carlos.press("🎤 P-0004 · Comunicación · 7 s", message=holding)
     [voice] = await until(carlos, before, lambda ms: bool(ms))
     assert (voice.kind, voice.file_id) == ("voice", voice_id)
 
