@@ -146,7 +146,7 @@ PROFILE_INTRO = N_(
 PROFILE_NOW = N_("Profile of {territory}:")
 PROFILE_CHANGE = N_("Change any answer below, or tap Skip to keep it.")
 PROFILE_SAVED = N_("Saved. Profile of {territory}:")
-PROFILE_CANCELLED = N_("Stopped. The profile has not changed. Send /profile to start again.")
+PROFILE_CANCELLED = N_("Cancelled. The profile has not changed. Send /profile to start again.")
 PROFILE_APPLIES = N_("Participants are not asked these questions any more.")
 PROFILE_NOTHING_SETTLED = N_("No fact given yet: each participant answers these questions.")
 # Translators: one line of the profile, e.g. "• Powers: Training". French puts a space before ":".

@@ -147,7 +147,7 @@ async def test_cancel_stops_the_profile_and_changes_nothing(
     question = await say(ann, "/profile")
     reply = await reply_to(ann, "/cancel")
     assert reply.text == (
-        "Listo, se detuvo. El perfil no cambió. Envía /profile para empezar de nuevo."
+        "Cancelado. El perfil no cambió. Envía /profile para empezar de nuevo."
     )
     query = await ann.press_data(question.buttons[0]["callback_data"], question)  # a late press
     await ann.wait(lambda: query in sandbox.callback_answers)
