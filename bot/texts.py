@@ -64,6 +64,7 @@ HELP = N_(
     "/mydata – see your answers\n"
     "/results – your scores next to your territory's\n"
     "/forget – delete your data\n"
+    "/stop – no more reminders (/start turns them on)\n"
     "/about – about this bot"
 )
 ABOUT = N_(
@@ -110,6 +111,7 @@ COMMANDS = {
     "mydata": N_("See your data"),
     "results": N_("Your results"),
     "forget": N_("Delete your data"),
+    "stop": N_("No more reminders"),
     "help": N_("How it works"),
     "about": N_("About this bot"),
     "join": N_("Join with a code"),
@@ -539,3 +541,19 @@ REPORT_OVERVIEW = N_("All blocks")
 
 def report_territory_count(count: int) -> Msg:
     return Np_("{count} territory", "{count} territories", count)
+
+
+# ---- scheduled messages (bot/scheduling)
+
+NUDGE = N_("You started “{block}” for {territory}. Carry on where you stopped? A few minutes more.")
+NUDGE_BUTTON = N_("Continue ▶")
+INVITATION = N_(
+    "Welcome to {territory}! Each block takes about 5 minutes, and I keep every answer. "
+    "Send /menu to choose one."
+)
+SESSION_REMINDER = N_("Reminder: the session for {territory} is on {when}.")
+SESSION_REMINDER_UNFINISHED = N_("Your answers help prepare it: /menu shows what is left.")
+STOPPED = N_(
+    "Done: I will send you no more reminders. Your answers stay. Send /start to get them again."
+)
+REMINDERS_ON = N_("Reminders are on again.")

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -86,6 +87,9 @@ class Territory(Base):
     """The facts about the local government, answered once by a facilitator: context
     question id -> answer (as the engine stores answers). None until it is given."""
     profile_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    """What the territory changes of the scheduled messages' defaults (quiet hours, hours of
+    silence before a nudge, reminders before the session): see `bot.scheduling.rules`."""
 
 
 class Participant(Base):
@@ -101,6 +105,8 @@ class Participant(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """Set when the channel refuses to deliver to the person (they blocked the bot)."""
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Set by /stop: no reminders or nudges until /start."""
 
 
 class Membership(Base):
@@ -264,3 +270,33 @@ class JoinAttempt(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     who: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class OutboxMessage(Base):
+    """A scheduled message: planned once (its `key` says why and for whom, so planning again
+    adds nothing), claimed by one dispatcher for a lease, then sent, failed or cancelled."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_status_due_at", "status", "due_at"),
+        CheckConstraint(
+            "status in ('planned', 'claimed', 'sent', 'failed', 'cancelled')", name="status"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    territory_id: Mapped[int] = mapped_column(ForeignKey("territories.id", ondelete="CASCADE"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

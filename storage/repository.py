@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import TransientError
+from storage.outbox import Outbox
 from storage.models import (
     ROLES,
     AnonymousAnswer,
@@ -407,6 +408,12 @@ class Repository:
             .where(Participant.channel == channel, Participant.external_id == external_id)
             .values(unreachable_at=None if reachable else utcnow())
         )
+
+    async def set_stopped(self, participant: Participant, stopped: bool) -> None:
+        """/stop: no scheduled messages (and what was planned is cancelled); /start: again."""
+        participant.stopped_at = utcnow() if stopped else None
+        if stopped:
+            await Outbox(self.session).cancel_waiting(participant.id, "stopped by the person")
 
     async def forget_participant(self, participant: Participant) -> None:
         """Delete a person and everything linked to them (see README, Data).

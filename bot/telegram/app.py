@@ -29,10 +29,12 @@ from bot import texts
 from bot.config import Settings
 from bot.join_guard import JoinGuard
 from bot.reports.figures import BlockScores
+from bot.scheduling.runner import Scheduling
 from bot.telegram import facilitator, groups, organiser, participant, switching
 from bot.telegram.middlewares import OnePerPerson, Person, UnitOfWork
 from bot.telegram.polling import Poller
 from bot.telegram.retry import RetryTransient
+from bot.telegram.scheduled import TelegramChannel
 from bot.telegram.sending import Sender
 from dialogs.i18n import SOURCE_LANGUAGE, available_languages, translator
 from dialogs.loader import load_flows
@@ -172,6 +174,7 @@ class PollingBot:
         database: db.Database,
         *,
         request_timeout: float = REQUEST_TIMEOUT,
+        scheduled_messages: bool = True,
     ) -> None:
         assert settings.telegram_bot_token
         self.settings = settings
@@ -179,6 +182,13 @@ class PollingBot:
         self.bot = create_bot(settings, request_timeout)
         self.poller: Poller | None = None
         self.task: asyncio.Task[None] | None = None
+        self.scheduling = (
+            Scheduling(database, TelegramChannel(self.bot), load_flows())
+            if scheduled_messages
+            else None
+        )
+        """Plans and sends nudges and reminders (off in tests of other things, whose clock
+        would make them appear at random)."""
 
     async def start(self, polling_timeout: int = 30) -> None:
         bot_link = await check_telegram(self.bot, self.settings.telegram_api_url)
@@ -194,6 +204,8 @@ class PollingBot:
             allowed_updates=UPDATE_TYPES,
         )
         self.task = asyncio.create_task(self.poller.run())
+        if self.scheduling is not None:
+            self.scheduling.start()
 
     def context(self, bot_link: str) -> dict[str, Any]:
         """What this bot's handlers and middlewares receive with every update."""
@@ -218,6 +230,8 @@ class PollingBot:
             raise BotError("Telegram refused the bot token while running") from None
 
     async def stop(self) -> None:
+        if self.scheduling is not None:
+            self.scheduling.stop()
         if self.poller is not None:
             await self.poller.stop()
         if self.task is not None:

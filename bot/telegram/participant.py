@@ -182,11 +182,35 @@ async def join_how(message: Message, out: Replies, tr: Translator) -> None:
 
 
 @router.message(CommandStart(), Joined())
+async def start_again(
+    message: Message,
+    repo: Repository,
+    out: Replies,
+    tr: Translator,
+    participant: Participant,
+    conversations: Conversations,
+) -> None:
+    """The menu; for someone who had sent /stop, reminders come back on first."""
+    if participant.stopped_at is not None:
+        await repo.set_stopped(participant, False)
+        out.say(tr(texts.REMINDERS_ON))
+    out.send(await menu_of(conversations, tr))
+
+
 @router.message(Command("menu"), Joined())
 async def menu(
     message: Message, out: Replies, tr: Translator, conversations: Conversations
 ) -> None:
     out.send(await menu_of(conversations, tr))
+
+
+@router.message(Command("stop"), Joined())
+async def stop(
+    message: Message, repo: Repository, out: Replies, tr: Translator, participant: Participant
+) -> None:
+    """No more reminders or nudges until /start; answers stay, and so does the person."""
+    await repo.set_stopped(participant, True)
+    out.say(tr(texts.STOPPED))
 
 
 @router.message(CommandStart())

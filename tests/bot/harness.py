@@ -57,11 +57,18 @@ class RunningBot:
     polling: PollingBot | None = None
     organisers: frozenset[int] = frozenset()
     """Telegram ids with organiser rights (ADMIN_TELEGRAM_IDS)."""
+    scheduled_messages: bool = False
+    """Off unless a test is about them: they follow the clock, not the test."""
 
     async def start(self) -> None:
         settings = Settings(TOKEN, self.api_url, self.database_url, self.organisers)
         self.database = db.Database(self.database_url)
-        self.polling = PollingBot(settings, self.database, request_timeout=self.request_timeout)
+        self.polling = PollingBot(
+            settings,
+            self.database,
+            request_timeout=self.request_timeout,
+            scheduled_messages=self.scheduled_messages,
+        )
         await self.polling.start(polling_timeout=1)
 
     async def stop(self) -> None:

@@ -54,7 +54,7 @@ class World:
         self.database = database
         self.code = code
         settings_ = Settings(TOKEN, server.url, database.url, frozenset())
-        self.polling = PollingBot(settings_, database)
+        self.polling = PollingBot(settings_, database, scheduled_messages=False)
         self.bot = self.polling.bot
         self.context = self.polling.context(f"https://t.me/{BOT_USERNAME}")
         self.update_ids: Iterator[int] = itertools.count(1)

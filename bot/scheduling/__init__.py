@@ -1,0 +1,1 @@
+"""Scheduled messages: a planner and a dispatcher over the outbox, driven by APScheduler."""

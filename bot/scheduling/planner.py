@@ -1,0 +1,128 @@
+"""The planner: who should get which scheduled message, and when, written to the outbox.
+
+Idempotent: every message has a key that says why it exists (a nudge for one quiet spell in
+one block, the invitation, a reminder for one session date), so planning again adds nothing.
+A session date that changes gives new keys; the reminders of the old date are cancelled.
+Set-based: a few queries whatever the number of people, then one insert."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.scheduling.rules import MAX_NUDGES, Schedule
+from storage.models import Territory
+from storage.outbox import Outbox, Planned
+
+NUDGE = "nudge"
+INVITATION = "invitation"
+SESSION = "session"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one planning pass did."""
+
+    planned: int
+    cancelled: int
+
+
+def _stamp(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+async def plan(outbox: Outbox, now: datetime) -> Plan:
+    """Plan nudges, invitations and session reminders due from `now` on."""
+    territories = {t.id: t for t in await outbox.territories()}
+    schedules = {t.id: Schedule.of(t.timezone, t.schedule) for t in territories.values()}
+    messages: list[Planned] = []
+    if schedules:
+        shortest = min(s.nudge_after for s in schedules.values())
+        messages += await _nudges(outbox, now, schedules, shortest)
+        messages += await _invitations(outbox, now, schedules, shortest)
+    reminders, cancelled = await _reminders(outbox, now, territories, schedules)
+    planned = await outbox.plan(messages + reminders, now)
+    return Plan(planned, cancelled)
+
+
+async def _nudges(
+    outbox: Outbox, now: datetime, schedules: dict[int, Schedule], shortest: timedelta
+) -> list[Planned]:
+    out = []
+    for quiet in await outbox.quiet_since(now - shortest):
+        schedule = schedules[quiet.territory_id]
+        due = quiet.updated_at + schedule.nudge_after
+        if quiet.nudges >= MAX_NUDGES or due > now:
+            continue
+        out.append(
+            Planned(
+                f"{NUDGE}:{quiet.participant_id}:{quiet.territory_id}:{quiet.flow_id}:"
+                f"{_stamp(quiet.updated_at)}",
+                NUDGE,
+                quiet.participant_id,
+                quiet.territory_id,
+                {"flow": quiet.flow_id, "quiet_since": quiet.updated_at.isoformat()},
+                schedule.allowed(now),
+            )
+        )
+    return out
+
+
+async def _invitations(
+    outbox: Outbox, now: datetime, schedules: dict[int, Schedule], shortest: timedelta
+) -> list[Planned]:
+    out = []
+    for person, place in await outbox.never_started(now - shortest):
+        out.append(
+            Planned(
+                f"{INVITATION}:{person}:{place}",
+                INVITATION,
+                person,
+                place,
+                {},
+                schedules[place].allowed(now),
+            )
+        )
+    return out
+
+
+async def _reminders(
+    outbox: Outbox,
+    now: datetime,
+    territories: dict[int, Territory],
+    schedules: dict[int, Schedule],
+) -> tuple[list[Planned], int]:
+    """Reminders before each territory's session (those still ahead), and how many planned
+    for another date, or for a session now past, were cancelled."""
+    wanted: dict[int, list[tuple[str, datetime]]] = {}
+    cancelled = 0
+    for territory in territories.values():
+        session = territory.session_at
+        ahead = session is not None and session > now
+        cancelled += await outbox.cancel_other_sessions(
+            territory.id, session if ahead else None, why="session date changed or past"
+        )
+        if session is None or not ahead:
+            continue
+        schedule = schedules[territory.id]
+        for before in schedule.reminders:
+            due = schedule.allowed(session - before)
+            if due < now or due >= session:  # moved into the past, or past the session
+                continue
+            wanted.setdefault(territory.id, []).append((f"{before.total_seconds() / 3600:g}", due))
+    out: list[Planned] = []
+    for person, place in await outbox.members_of(list(wanted)):
+        session = territories[place].session_at
+        assert session is not None
+        for hours, due in wanted[place]:
+            out.append(
+                Planned(
+                    f"{SESSION}:{place}:{person}:{hours}:{_stamp(session)}",
+                    SESSION,
+                    person,
+                    place,
+                    {"session_at": session.isoformat(), "hours_before": float(hours)},
+                    due,
+                )
+            )
+    return out, cancelled

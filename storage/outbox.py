@@ -1,0 +1,259 @@
+"""The outbox of scheduled messages: planned idempotently (a row per unique key, planning again
+adds nothing), claimed once by one dispatcher for a lease (`FOR UPDATE SKIP LOCKED` on
+PostgreSQL; one atomic UPDATE on SQLite, whose single writer does the rest), then marked sent,
+planned again later, failed or cancelled; and what the planner reads to decide who gets what."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Conversation, Membership, OutboxMessage, Participant, Territory
+
+LEASE = timedelta(minutes=2)
+"""How long a claimed row is the claimer's: after that, a crash is assumed and it is claimed
+again (a send takes well under a second, retries of the Bot API included at most ~25 s)."""
+WAITING = ("planned", "claimed")
+PLANNING = 0x5E5E_0001
+"""The PostgreSQL advisory lock key of planning."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A message to plan: its unique key, kind, recipient, territory, payload and due time."""
+
+    key: str
+    kind: str
+    participant_id: int
+    territory_id: int
+    payload: dict[str, Any]
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row claimed for sending, with what the dispatcher needs about its recipient."""
+
+    id: int
+    key: str
+    kind: str
+    participant_id: int
+    territory_id: int
+    payload: dict[str, Any]
+    due_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """A member who has not finished a block they started: when they last answered in it."""
+
+    participant_id: int
+    territory_id: int
+    flow_id: str
+    updated_at: datetime
+    nudges: int
+    """Nudges already planned or sent for this block."""
+
+
+class Outbox:
+    """Queries over the outbox, in the caller's transaction."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def plan(self, messages: Iterable[Planned], now: datetime) -> int:
+        """Insert the messages whose key is new; how many were new."""
+        rows = [
+            {
+                "key": m.key,
+                "kind": m.kind,
+                "participant_id": m.participant_id,
+                "territory_id": m.territory_id,
+                "payload": m.payload,
+                "due_at": m.due_at,
+                "status": "planned",
+                "attempts": 0,
+                "created_at": now,
+            }
+            for m in messages
+        ]
+        if not rows:
+            return 0
+        dialect = self.session.bind.dialect.name
+        make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = OutboxMessage.__table__
+        statement = make_insert(table).on_conflict_do_nothing(index_elements=["key"])
+        result = await self.session.execute(statement.returning(table.c.id), rows)
+        return len(result.all())
+
+    async def claim(self, now: datetime, limit: int = 50) -> list[Claimed]:
+        """Due rows, and claimed rows whose lease ran out (their claimer died), now this
+        caller's until `now + LEASE`; never the same row to two callers."""
+        table = OutboxMessage
+        due = (
+            select(table.id)
+            .where(
+                or_(
+                    and_(table.status == "planned", table.due_at <= now),
+                    and_(table.status == "claimed", table.lease_until < now),
+                )
+            )
+            .order_by(table.due_at, table.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = await self.session.execute(
+            update(table)
+            .where(table.id.in_(due.scalar_subquery()))
+            .values(status="claimed", lease_until=now + LEASE, attempts=table.attempts + 1)
+            .returning(
+                table.id,
+                table.key,
+                table.kind,
+                table.participant_id,
+                table.territory_id,
+                table.payload,
+                table.due_at,
+                table.attempts,
+            ),
+            execution_options={"synchronize_session": False},
+        )
+        return sorted((Claimed(*row) for row in rows), key=lambda c: (c.due_at, c.id))
+
+    async def sent(self, row_id: int, message_id: str | None, now: datetime) -> None:
+        await self._finish(row_id, status="sent", message_id=message_id, sent_at=now)
+
+    async def failed(self, row_id: int, error: str) -> None:
+        await self._finish(row_id, status="failed", last_error=error[:500])
+
+    async def cancelled(self, row_id: int, why: str) -> None:
+        await self._finish(row_id, status="cancelled", last_error=why[:500])
+
+    async def again(self, row_id: int, due_at: datetime, error: str) -> None:
+        """Planned again for `due_at` after a failure that may pass."""
+        await self._finish(row_id, status="planned", due_at=due_at, last_error=error[:500])
+
+    async def _finish(self, row_id: int, **values: Any) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(lease_until=None, **values)
+            .execution_options(synchronize_session=False)
+        )
+
+    async def cancel_waiting(self, participant_id: int, why: str) -> int:
+        """Cancel everything still to send to a person; how many."""
+        return await self._cancel([OutboxMessage.participant_id == participant_id], why)
+
+    async def cancel_other_sessions(
+        self, territory_id: int, session_at: datetime | None, why: str
+    ) -> int:
+        """Cancel a territory's session reminders planned for another session date (all of
+        them when `session_at` is None); how many."""
+        table = OutboxMessage
+        where = [table.territory_id == territory_id, table.kind == "session"]
+        if session_at is not None:
+            where.append(table.payload["session_at"].as_string() != session_at.isoformat())
+        return await self._cancel(where, why)
+
+    async def _cancel(self, where: list[Any], why: str) -> int:
+        table = OutboxMessage
+        result = await self.session.execute(
+            update(table)
+            .where(table.status.in_(WAITING), *where)
+            .values(status="cancelled", lease_until=None, last_error=why)
+            .execution_options(synchronize_session=False)
+        )
+        return max(result.rowcount, 0)
+
+    async def planning_lock(self) -> bool:
+        """True when this transaction may plan: on PostgreSQL, it holds the planning advisory
+        lock until it ends (another process planning makes this False); on SQLite the
+        process's single writer already plans one pass at a time."""
+        if self.session.bind.dialect.name != "postgresql":
+            return True
+        return bool(await self.session.scalar(select(func.pg_try_advisory_xact_lock(PLANNING))))
+
+    # ---------------------------------------------------------------- what the planner reads
+
+    def _reachable_members(self) -> Any:
+        return and_(
+            Participant.consent_at.is_not(None),
+            Participant.unreachable_at.is_(None),
+            Participant.stopped_at.is_(None),
+        )
+
+    async def quiet_since(self, before: datetime) -> list[Quiet]:
+        """Members who started a block and have not answered in it since `before` (and have
+        not finished it), with how many nudges that block already got."""
+        nudges = (
+            select(func.count())
+            .where(
+                OutboxMessage.participant_id == Conversation.participant_id,
+                OutboxMessage.territory_id == Conversation.territory_id,
+                OutboxMessage.kind == "nudge",
+                OutboxMessage.status != "cancelled",
+                OutboxMessage.payload["flow"].as_string() == Conversation.flow_id,
+            )
+            .scalar_subquery()
+        )
+        rows = await self.session.execute(
+            select(
+                Conversation.participant_id,
+                Conversation.territory_id,
+                Conversation.flow_id,
+                Conversation.updated_at,
+                nudges,
+            )
+            .join(Participant, Participant.id == Conversation.participant_id)
+            .join(
+                Membership,
+                (Membership.participant_id == Conversation.participant_id)
+                & (Membership.territory_id == Conversation.territory_id),
+            )
+            .where(
+                Conversation.finished_at.is_(None),
+                Conversation.updated_at <= before,
+                self._reachable_members(),
+            )
+        )
+        return [Quiet(*row) for row in rows]
+
+    async def never_started(self, joined_before: datetime) -> list[tuple[int, int]]:
+        """(participant, territory) of participants who joined before then and never opened a
+        block there."""
+        started = select(Conversation.id).where(
+            Conversation.participant_id == Membership.participant_id,
+            Conversation.territory_id == Membership.territory_id,
+        )
+        rows = await self.session.execute(
+            select(Membership.participant_id, Membership.territory_id)
+            .join(Participant, Participant.id == Membership.participant_id)
+            .where(
+                Membership.role == "participant",
+                Membership.joined_at <= joined_before,
+                ~started.exists(),
+                self._reachable_members(),
+            )
+        )
+        return [(person, place) for person, place in rows]
+
+    async def territories(self) -> list[Territory]:
+        return list((await self.session.scalars(select(Territory))).all())
+
+    async def members_of(self, territory_ids: Sequence[int]) -> list[tuple[int, int]]:
+        """(participant, territory) of everyone who can be reached in these territories."""
+        rows = await self.session.execute(
+            select(Membership.participant_id, Membership.territory_id)
+            .join(Participant, Participant.id == Membership.participant_id)
+            .where(Membership.territory_id.in_(list(territory_ids)), self._reachable_members())
+        )
+        return [(person, place) for person, place in rows]
