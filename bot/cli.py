@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
@@ -234,6 +235,68 @@ def cmd_territory_list(args: argparse.Namespace) -> int:
                 f"{t.timezone:<20} {when:<25} {t.name}"
             )
             print("\n".join(_links(t, bot_link, indent="      ")))
+        return 0
+
+    return asyncio.run(with_database(work))
+
+
+def parse_schedule(args: argparse.Namespace) -> dict[str, Any]:
+    """What `territory schedule` changes of a territory's scheduled messages."""
+    changes: dict[str, Any] = {}
+    if args.quiet is not None:
+        match = re.fullmatch(r"([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)", args.quiet)
+        if match is None:
+            raise UsageError(f"--quiet {args.quiet!r} is not like 21:00-08:00")
+        changes["quiet"] = args.quiet.split("-")
+    if args.nudge_after is not None:
+        if not 1 <= args.nudge_after <= 24 * 14:
+            raise UsageError("--nudge-after is a number of hours from 1 to 336")
+        changes["nudge_after_hours"] = args.nudge_after
+    if args.reminders is not None:
+        try:
+            hours = [float(h) for h in args.reminders.split(",") if h.strip()]
+        except ValueError:
+            raise UsageError(f"--reminders {args.reminders!r} is not like 168,48,3") from None
+        if any(h <= 0 or h > 24 * 60 for h in hours):
+            raise UsageError("--reminders are hours before the session, from 0 to 1440")
+        changes["reminder_hours"] = hours
+    return changes
+
+
+def cmd_territory_schedule(args: argparse.Namespace) -> int:
+    changes = parse_schedule(args)
+
+    async def work(repo: Repository) -> int:
+        from bot.scheduling.rules import DEFAULTS
+
+        found = await repo.territory_by_code(args.code)
+        if found is None:
+            raise UsageError(f"no territory has the code {args.code!r}")
+        territory = found.territory
+        if args.session_at is not None:
+            if args.session_at.lower() == "none":
+                territory.session_at = None
+            else:
+                try:
+                    territory.session_at = territories.session_at(
+                        args.session_at, territory.timezone
+                    )
+                except territories.Invalid:
+                    raise UsageError(
+                        f"--session-at {args.session_at!r} is not an ISO date-time "
+                        "(e.g. 2027-06-01T16:15+02:00), or none"
+                    ) from None
+        if changes:
+            territory.schedule = {**(territory.schedule or {}), **changes}
+        settings = {**DEFAULTS, **(territory.schedule or {})}
+        zone = ZoneInfo(territory.timezone)
+        when = territory.session_at.astimezone(zone).isoformat() if territory.session_at else "-"
+        print(f"{territory.name}: session {when}")
+        print(f"Quiet hours: {'-'.join(settings['quiet'])} ({territory.timezone})")
+        print(f"Nudge after: {settings['nudge_after_hours']:g} hours without an answer")
+        reminders = ", ".join(f"{h:g}" for h in settings["reminder_hours"])
+        print(f"Reminders: {reminders} hours before the session")
+        print("The running bot plans with these within a minute.")
         return 0
 
     return asyncio.run(with_database(work))
@@ -488,6 +551,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="the bot's Telegram username: print the links https://t.me/NAME?start=CODE",
     )
     listing.set_defaults(handler=cmd_territory_list)
+    schedule = territory.add_parser(
+        "schedule", help="show or change a territory's session and scheduled messages"
+    )
+    schedule.add_argument("code", help="the territory's join or facilitator code")
+    schedule.add_argument("--session-at", help="the session's date-time, ISO 8601, or none")
+    schedule.add_argument("--quiet", metavar="HH:MM-HH:MM", help="quiet hours, e.g. 21:00-08:00")
+    schedule.add_argument(
+        "--nudge-after", type=float, metavar="HOURS", help="hours without an answer before a nudge"
+    )
+    schedule.add_argument(
+        "--reminders", metavar="H,H,H", help="hours before the session, e.g. 168,48,3"
+    )
+    schedule.set_defaults(handler=cmd_territory_schedule)
 
     export = commands.add_parser(
         "export", help="export the answers of one territory, or of all, as a file"

@@ -29,7 +29,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import TransientError
-from storage.outbox import Outbox
 from storage.models import (
     ROLES,
     AnonymousAnswer,
@@ -44,6 +43,7 @@ from storage.models import (
     Territory,
     utcnow,
 )
+from storage.outbox import Outbox
 
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 """No 0/O, 1/I/L: easy to read aloud and to type from a poster."""

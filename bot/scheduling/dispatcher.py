@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from aiolimiter import AsyncLimiter
 from babel.dates import format_date, format_datetime, format_time
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
@@ -124,14 +124,14 @@ async def compose(
             return "session over"
         when = session_when(session_at, territory.timezone, tr.language)
         text = tr(texts.SESSION_REMINDER, territory=territory.name, when=when)
-        unfinished = await session.scalar(
-            select(Conversation.id).where(
+        finished = await session.scalar(
+            select(func.count()).where(
                 Conversation.participant_id == person.id,
                 Conversation.territory_id == territory.id,
-                Conversation.finished_at.is_(None),
+                Conversation.finished_at.is_not(None),
             )
         )
-        if unfinished is not None:
+        if (finished or 0) < len(territory.open_blocks or flows):
             text += "\n" + tr(texts.SESSION_REMINDER_UNFINISHED)
         return Outgoing(person.external_id, text)
     return f"unknown kind {row.kind!r}"

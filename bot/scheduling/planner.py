@@ -57,7 +57,7 @@ async def _nudges(
         out.append(
             Planned(
                 f"{NUDGE}:{quiet.participant_id}:{quiet.territory_id}:{quiet.flow_id}:"
-                f"{_stamp(quiet.updated_at)}",
+                f"{quiet.updated_at.isoformat()}",
                 NUDGE,
                 quiet.participant_id,
                 quiet.territory_id,

@@ -160,3 +160,45 @@ def test_territory_links_and_poster_refuse_bad_options(
     assert message in result.stderr and "Traceback" not in result.stderr
     listed = cli("territory", "list", cwd=tmp_path)
     assert listed.stdout.startswith("No territories yet.")  # nothing was created
+
+
+def test_territory_schedule_shows_and_changes_the_session_and_the_rules(
+    tmp_path: Path, database_url: str
+) -> None:
+    made = cli(
+        "territory", "create", "--name", "Córdoba", "--country", "AR",
+        "--timezone", "America/Argentina/Cordoba", "--language", "es", "--json",
+        cwd=tmp_path, database_url=database_url,
+    )  # fmt: skip
+    code = json.loads(made.stdout)["join_code"]
+    shown = cli("territory", "schedule", code, cwd=tmp_path, database_url=database_url)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.splitlines()[:4] == [
+        "Córdoba: session -",
+        "Quiet hours: 21:00-08:00 (America/Argentina/Cordoba)",
+        "Nudge after: 24 hours without an answer",
+        "Reminders: 168, 48, 3 hours before the session",
+    ]
+    changed = cli(
+        "territory", "schedule", code, "--session-at", "2027-06-01 16:15", "--quiet",
+        "22:30-07:00", "--nudge-after", "48", "--reminders", "24,2",
+        cwd=tmp_path, database_url=database_url,
+    )  # fmt: skip
+    assert changed.returncode == 0, changed.stderr
+    assert changed.stdout.splitlines()[:4] == [
+        "Córdoba: session 2027-06-01T16:15:00-03:00",
+        "Quiet hours: 22:30-07:00 (America/Argentina/Cordoba)",
+        "Nudge after: 48 hours without an answer",
+        "Reminders: 24, 2 hours before the session",
+    ]
+    for wrong, says in (
+        (["--quiet", "9pm-8am"], "--quiet '9pm-8am' is not like 21:00-08:00"),
+        (["--reminders", "soon"], "--reminders 'soon' is not like 168,48,3"),
+        (["--session-at", "next week"], "--session-at 'next week' is not an ISO date-time"),
+    ):
+        refused = cli(
+            "territory", "schedule", code, *wrong, cwd=tmp_path, database_url=database_url
+        )
+        assert refused.returncode != 0 and says in refused.stderr, refused.stderr
+    unknown = cli("territory", "schedule", "ZZZZ9999", cwd=tmp_path, database_url=database_url)
+    assert "no territory has the code 'ZZZZ9999'" in unknown.stderr

@@ -146,9 +146,7 @@ async def test_cancel_stops_the_profile_and_changes_nothing(
     await join(ann, territory.facilitator_code, "Acepto")
     question = await say(ann, "/profile")
     reply = await reply_to(ann, "/cancel")
-    assert reply.text == (
-        "Cancelado. El perfil no cambió. Envía /profile para empezar de nuevo."
-    )
+    assert reply.text == ("Cancelado. El perfil no cambió. Envía /profile para empezar de nuevo.")
     query = await ann.press_data(question.buttons[0]["callback_data"], question)  # a late press
     await ann.wait(lambda: query in sandbox.callback_answers)
     assert sandbox.callback_answers[query].get("text") == (
