@@ -133,6 +133,9 @@ FACILITATOR_HELP = N_(
     "/invite – links and a QR poster\n"
     "/profile – facts about your local government\n"
     "/blocks – which blocks are open\n"
+    "/session – the session's date\n"
+    "/schedule – what I will send, and when\n"
+    "/remind – remind everyone who has not finished\n"
     "/territory – switch territory"
 )
 
@@ -557,3 +560,73 @@ STOPPED = N_(
     "Done: I will send you no more reminders. Your answers stay. Send /start to get them again."
 )
 REMINDERS_ON = N_("Reminders are on again.")
+REMIND_TEXT = N_(
+    "Your facilitator for {territory} reminds you: your answers help prepare the session. "
+    "/menu shows what is left."
+)
+
+# ---- /session, /schedule and /remind (facilitators)
+
+SESSION_NOW = N_("The session of {territory} is on {when}.")
+SESSION_NONE = N_("{territory} has no session date yet.")
+SESSION_HOW = N_(
+    "To set it, send the date and time in {timezone} time, like /session 2027-06-01 16:15"
+)
+SESSION_SET = N_("Saved: the session of {territory} is on {when}. I plan the reminders again.")
+SESSION_PAST = N_(
+    "This date is in the past. Please send a later one, like /session 2027-06-01 16:15"
+)
+SESSION_UNREADABLE = N_(
+    "I can't read “{given}” as a date and time. Please send it like /session 2027-06-01 16:15"
+)
+SCHEDULE_HEADER = N_("What I will send in {territory}:")
+SCHEDULE_NOTHING = N_("Nothing is planned in {territory} for now.")
+SCHEDULE_QUIET = N_(
+    "Never between {start} and {end}, {timezone} time. /remind sends a reminder now."
+)
+SCHEDULED_KINDS = {
+    "nudge": N_("a nudge to carry on"),
+    "invitation": N_("an invitation to start"),
+    "session": N_("a reminder of the session"),
+    "remind": N_("your reminder"),
+}
+REMIND_NOBODY = N_(
+    "Everyone in {territory} has finished, or asked for no reminders: nobody to remind."
+)
+
+
+def schedule_line(when: str, what: str, count: int) -> Msg:
+    return Np_(
+        "• {when}: {what}, to {count} person",
+        "• {when}: {what}, to {count} people",
+        count,
+        when=when,
+        what=what,
+    )
+
+
+def remind_confirm(count: int, territory: str) -> Msg:
+    return Np_(
+        "Send a reminder to the {count} person in {territory} who has not finished?",
+        "Send a reminder to the {count} people in {territory} who have not finished?",
+        count,
+        territory=territory,
+    )
+
+
+def remind_button(count: int) -> Msg:
+    return Np_("Send to {count} person", "Send to {count} people", count)
+
+
+def remind_planned(count: int, when: str) -> Msg:
+    return Np_(
+        "Done: {count} person will get it {when}.",
+        "Done: {count} people will get it {when}.",
+        count,
+        when=when,
+    )
+
+
+REMIND_NOW = N_("now")
+REMIND_AT = N_("at {time}, after the quiet hours")
+REMIND_ALREADY = N_("Already sent.")

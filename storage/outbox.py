@@ -257,3 +257,40 @@ class Outbox:
             .where(Membership.territory_id.in_(list(territory_ids)), self._reachable_members())
         )
         return [(person, place) for person, place in rows]
+
+    async def unfinished_members(self, territory_id: int, blocks: int) -> list[int]:
+        """Participants of a territory who can be reached and have finished fewer than
+        `blocks` blocks there (those who never started included)."""
+        finished = (
+            select(func.count())
+            .where(
+                Conversation.participant_id == Membership.participant_id,
+                Conversation.territory_id == Membership.territory_id,
+                Conversation.finished_at.is_not(None),
+            )
+            .scalar_subquery()
+        )
+        rows = await self.session.scalars(
+            select(Membership.participant_id)
+            .join(Participant, Participant.id == Membership.participant_id)
+            .where(
+                Membership.territory_id == territory_id,
+                Membership.role == "participant",
+                finished < blocks,
+                self._reachable_members(),
+            )
+        )
+        return list(rows.all())
+
+    async def waiting_in(self, territory_id: int) -> list[tuple[str, datetime, int]]:
+        """What is still to send in a territory: (kind, due time, how many people)."""
+        rows = await self.session.execute(
+            select(OutboxMessage.kind, OutboxMessage.due_at, func.count())
+            .where(
+                OutboxMessage.territory_id == territory_id,
+                OutboxMessage.status.in_(WAITING),
+            )
+            .group_by(OutboxMessage.kind, OutboxMessage.due_at)
+            .order_by(OutboxMessage.due_at)
+        )
+        return [(kind, due, count) for kind, due, count in rows]

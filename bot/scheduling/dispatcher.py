@@ -24,7 +24,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.scheduling.planner import INVITATION, NUDGE, SESSION
+from bot.conversations import is_open
+from bot.scheduling.planner import INVITATION, NUDGE, REMIND, SESSION
 from dialogs.i18n import pick_language, translator
 from dialogs.model import Flow
 from storage.db import Database
@@ -124,17 +125,33 @@ async def compose(
             return "session over"
         when = session_when(session_at, territory.timezone, tr.language)
         text = tr(texts.SESSION_REMINDER, territory=territory.name, when=when)
-        finished = await session.scalar(
-            select(func.count()).where(
-                Conversation.participant_id == person.id,
-                Conversation.territory_id == territory.id,
-                Conversation.finished_at.is_not(None),
-            )
-        )
-        if (finished or 0) < len(territory.open_blocks or flows):
+        if await has_unfinished(session, person, territory, flows):
             text += "\n" + tr(texts.SESSION_REMINDER_UNFINISHED)
         return Outgoing(person.external_id, text)
+    if row.kind == REMIND:
+        if not await has_unfinished(session, person, territory, flows):
+            return "finished every block"
+        return Outgoing(person.external_id, tr(texts.REMIND_TEXT, territory=territory.name))
     return f"unknown kind {row.kind!r}"
+
+
+def open_block_count(territory: Territory, flows: Mapping[str, Flow]) -> int:
+    """How many blocks the territory's participants can answer."""
+    return sum(1 for flow_id in flows if is_open(flow_id, territory.open_blocks))
+
+
+async def has_unfinished(
+    session: AsyncSession, person: Participant, territory: Territory, flows: Mapping[str, Flow]
+) -> bool:
+    """The person has not finished every open block of the territory."""
+    finished = await session.scalar(
+        select(func.count()).where(
+            Conversation.participant_id == person.id,
+            Conversation.territory_id == territory.id,
+            Conversation.finished_at.is_not(None),
+        )
+    )
+    return (finished or 0) < open_block_count(territory, flows)
 
 
 def session_when(moment: datetime, timezone: str, language: str) -> str:
@@ -194,8 +211,10 @@ class Dispatcher:
             await self._record(row, "failed", f"refused: {error}", now)
         except TryLater as error:
             await self._record(row, "again", f"try later: {error}", now)
-        else:
-            await self.database.run(lambda s: Outbox(s).sent(row.id, message_id, utcnow()))
+        else:  # recorded even if the tick is cancelled now: the window stays one transaction
+            await asyncio.shield(
+                self.database.run(lambda s: Outbox(s).sent(row.id, message_id, utcnow()))
+            )
 
     async def _pace(self, chat: str) -> None:
         """At most `per_second` messages a second, and one a second per chat."""

@@ -17,6 +17,8 @@ from storage.outbox import Outbox, Planned
 NUDGE = "nudge"
 INVITATION = "invitation"
 SESSION = "session"
+REMIND = "remind"
+"""A reminder a facilitator asked for (/remind)."""
 
 
 @dataclass(frozen=True)

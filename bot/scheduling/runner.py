@@ -4,6 +4,7 @@ PostgreSQL database, one plans at a time (an advisory lock) and every one may di
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -70,6 +71,16 @@ class Scheduling:
             )
         self.scheduler.start()
 
-    def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+    async def stop(self, patience: float = 30.0) -> None:
+        """No more ticks; a tick under way finishes first (what it sent is recorded), unless
+        it takes longer than `patience` seconds (Telegram's retries)."""
+        if not self.scheduler.running:
+            return
+        self.scheduler.pause()  # shutting down would cancel the tick under way
+        try:
+            await asyncio.wait_for(self.dispatcher.running.acquire(), patience)
+        except TimeoutError:
+            log.warning("a dispatcher tick was still running at shutdown")
+        else:
+            self.dispatcher.running.release()
+        self.scheduler.shutdown(wait=False)

@@ -231,7 +231,7 @@ class PollingBot:
 
     async def stop(self) -> None:
         if self.scheduling is not None:
-            self.scheduling.stop()
+            await self.scheduling.stop()
         if self.poller is not None:
             await self.poller.stop()
         if self.task is not None:

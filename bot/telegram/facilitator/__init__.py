@@ -15,6 +15,7 @@ from bot.telegram.facilitator import (
     profile,
     progress,
     refusals,
+    scheduling,
     summary,
 )
 
@@ -28,5 +29,6 @@ router.include_routers(
     progress.router,
     summary.router,
     briefing.router,
+    scheduling.router,
     refusals.router,  # last: what no capability above took
 )

@@ -11,7 +11,18 @@ from bot.telegram.facilitator.common import private_router
 from bot.telegram.sending import Replies
 from dialogs.i18n import Translator
 
-COMMANDS = ("progress", "summary", "export", "briefing", "invite", "profile", "blocks")
+COMMANDS = (
+    "progress",
+    "summary",
+    "export",
+    "briefing",
+    "invite",
+    "profile",
+    "blocks",
+    "session",
+    "schedule",
+    "remind",
+)
 
 router = private_router("facilitator-refusals")
 

@@ -25,6 +25,10 @@ from tests.bot.harness import RunningBot, SandboxServer, join, reply_to, tap
 Sessions = async_sessionmaker[AsyncSession]
 
 
+class Killed(BaseException):
+    """The process dies here: nothing after it runs, nothing catches it."""
+
+
 def scheduling(running_bot: RunningBot) -> Scheduling:
     """The bot's planner and dispatcher, driven by the test's clock instead of a timer."""
     assert running_bot.polling is not None
@@ -202,14 +206,14 @@ async def test_the_one_window_a_crash_after_the_send_repeats_the_message(
     async def crash_once(self: Outbox, *args: object) -> None:
         if not recorded:
             recorded.append(0.0)
-            raise SystemExit("killed after the send")  # what kill -9 leaves behind
+            raise Killed("after the send")  # what kill -9 leaves behind
         await sent(self, *args)  # type: ignore[arg-type]
         recorded.append(time.perf_counter())
 
     monkeypatch.setattr(timer.dispatcher.channel, "send", timed_send)
     monkeypatch.setattr(Outbox, "sent", crash_once)
     counts = [len(p.messages) for p in people]
-    with pytest.raises(SystemExit):
+    with pytest.raises(Killed):
         await timer.dispatcher.tick(now)
     first = next(p for p, c in zip(people, counts, strict=True) if len(p.messages) > c)
     assert await timer.dispatcher.tick(now + timedelta(minutes=3)) == 5

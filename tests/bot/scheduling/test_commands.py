@@ -1,0 +1,114 @@
+"""The facilitator's /session, /schedule and /remind, end to end against the local Bot API
+server, in French and Spanish; the refusals to participants."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.sandbox.server import Sandbox
+from storage.models import OutboxMessage, Territory
+from tests.bot.harness import RunningBot, join, reply_to
+from tests.bot.scheduling.test_dispatcher import daytime, new_message, scheduling
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def test_session_schedule_and_remind_in_french(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    await daytime(sessions, territory)
+    marie = sandbox.user(740, "Marie", "fr")
+    await join(marie, territory.facilitator_code, "J'accepte")
+    people = [sandbox.user(741 + n, f"P{n}", "fr") for n in range(2)]
+    for someone in people:
+        await join(someone, territory.join_code, "J'accepte")
+
+    shown = await reply_to(marie, "/session")
+    assert shown.text == (
+        "Dakar <Plateau> & Co n'a pas encore de date de séance.\n"
+        "Pour la fixer, envoyez la date et l'heure de Africa/Dakar, comme ceci : "
+        "/session 2027-06-01 16:15"
+    )
+    assert (await reply_to(marie, "/session demain matin")).text == (
+        "Je ne comprends pas « demain matin » comme une date et une heure. Envoyez-la comme "
+        "ceci : /session 2027-06-01 16:15"
+    )
+    assert (await reply_to(marie, "/session 2020-01-01 10:00")).text.startswith(
+        "Cette date est passée."
+    )
+    saved = await reply_to(marie, "/session 2099-06-01 16:15")
+    assert saved.text == (
+        "C'est enregistré : la séance pour Dakar <Plateau> & Co a lieu le lundi 1 juin 2099, "
+        "16:15 (UTC+00:00). Je reprogramme les rappels."
+    )
+    async with sessions() as session:
+        place = await session.get(Territory, territory.id)
+        assert place is not None and place.session_at == datetime(2099, 6, 1, 16, 15, tzinfo=UTC)
+
+    timer = scheduling(running_bot)
+    # a day before: the 3-hour reminder is left, and the participants, who joined long ago
+    # and never started, are invited
+    await timer.plan(datetime(2099, 5, 31, 9, 0, tzinfo=UTC))
+    listed = await reply_to(marie, "/schedule")
+    assert listed.text == (
+        "Ce que j'enverrai pour Dakar <Plateau> & Co :\n"
+        "• dim. 31 mai, 09:00 : une invitation à commencer, à 2 personnes\n"
+        "• lun. 1 juin, 13:15 : un rappel de la séance, à 3 personnes\n"
+        "Jamais entre 00:00 et 00:00, heure de Africa/Dakar. /remind envoie un rappel "
+        "maintenant."
+    )
+
+    asked = await reply_to(marie, "/remind")
+    assert asked.text == (
+        "Envoyer un rappel aux 2 personnes de Dakar <Plateau> & Co qui n'ont pas fini ?"
+    )
+    data = asked.buttons[0]["callback_data"]
+    before = len(marie.messages)
+    await marie.press("Envoyer à 2 personnes", message=asked)
+    assert await new_message(marie, before) == "C'est fait : 2 personnes le recevront maintenant."
+    assert asked.buttons == []  # the button went
+    query = await marie.press_data(data, asked)  # a double tap, or an old copy of it
+    await marie.wait(lambda: query in sandbox.callback_answers)
+    assert sandbox.callback_answers[query].get("text") == "Déjà envoyé."
+    counts = [len(p.messages) for p in people]
+    assert await timer.dispatcher.tick() == 2
+    for someone, count in zip(people, counts, strict=True):
+        assert await new_message(someone, count) == (
+            "L'équipe d'animation de Dakar <Plateau> & Co vous le rappelle : vos réponses "
+            "aident à préparer la séance. /menu montre ce qu'il reste."
+        )
+    async with sessions() as session:
+        kinds = (await session.scalars(select(OutboxMessage.kind))).all()
+        assert sorted(kinds).count("remind") == 2
+
+    refused = await reply_to(people[0], "/remind")
+    assert refused.text.startswith("Cette commande est réservée")
+
+
+async def test_remind_at_night_waits_for_the_morning_in_spanish(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    now = datetime.now(UTC)
+    night_start = (now - timedelta(hours=1)).strftime("%H:%M")  # it is night now, in Dakar
+    night_end = (now + timedelta(hours=2)).strftime("%H:%M")
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(Territory).values(schedule={"quiet": [night_start, night_end]})
+        )
+    carlos = sandbox.user(750, "Carlos", "es")
+    await join(carlos, territory.facilitator_code, "Acepto")
+    ana = sandbox.user(751, "Ana", "es")
+    await join(ana, territory.join_code, "Acepto")
+    asked = await reply_to(carlos, "/remind")
+    assert asked.text == (
+        "¿Envío un recordatorio a la 1 persona de Dakar <Plateau> & Co que no ha terminado?"
+    )
+    before = len(carlos.messages)
+    await carlos.press("Enviar a 1 persona", message=asked)
+    said = await new_message(carlos, before)
+    assert (
+        said == f"Listo: 1 persona lo recibirá a las {night_end}, después de las horas de descanso."
+    )
