@@ -153,16 +153,28 @@ class Outbox:
         """Cancel everything still to send to a person; how many."""
         return await self._cancel([OutboxMessage.participant_id == participant_id], why)
 
-    async def cancel_other_sessions(
-        self, territory_id: int, session_at: datetime | None, why: str
-    ) -> int:
-        """Cancel a territory's session reminders planned for another session date (all of
-        them when `session_at` is None); how many."""
+    async def cancel_stale_sessions(self, current: dict[int, datetime], why: str) -> int:
+        """Cancel the session reminders still to send whose date is not their territory's
+        session ahead (`current`, by territory id): one read, one update."""
         table = OutboxMessage
-        where = [table.territory_id == territory_id, table.kind == "session"]
-        if session_at is not None:
-            where.append(table.payload["session_at"].as_string() != session_at.isoformat())
-        return await self._cancel(where, why)
+        rows = await self.session.execute(
+            select(table.id, table.territory_id, table.payload["session_at"].as_string()).where(
+                table.kind == "session", table.status.in_(WAITING)
+            )
+        )
+        wanted = {place: moment.isoformat() for place, moment in current.items()}
+        stale = [row_id for row_id, place, at in rows if wanted.get(place) != at]
+        if not stale:
+            return 0
+        return await self._cancel([table.id.in_(stale)], why)
+
+    async def cancel_session_reminders(self, territory_id: int, why: str) -> int:
+        """Cancel every session reminder still to send in a territory (its date changed: the
+        planner plans the new date's)."""
+        table = OutboxMessage
+        return await self._cancel(
+            [table.territory_id == territory_id, table.kind == "session"], why
+        )
 
     async def _cancel(self, where: list[Any], why: str) -> int:
         table = OutboxMessage

@@ -11,6 +11,7 @@ import itertools
 import random
 import secrets
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,33 @@ class Chaos:
                 return kind
             roll -= share
         return None
+
+
+@dataclass
+class FloodControl:
+    """Telegram's limits on sending, enforced as Telegram does: more than `overall` messages
+    in a second, or more than `per_chat` in a second to one chat, is answered 429 with a
+    `retry_after`. Counts what the bot sends (messages, photos, documents, voice notes)."""
+
+    overall: int = 30
+    per_chat: int = 1
+    sent: deque[tuple[float, int | None]] = field(default_factory=deque)
+    refused: int = 0
+
+    SENDING = ("sendMessage", "sendPhoto", "sendDocument", "sendVoice")
+
+    def admit(self, method: str, chat_id: Any) -> None:
+        if method not in self.SENDING:
+            return
+        now = time.monotonic()
+        while self.sent and now - self.sent[0][0] >= 1.0:
+            self.sent.popleft()
+        chat = int(chat_id) if str(chat_id).lstrip("-").isdigit() else None
+        same_chat = sum(1 for _, c in self.sent if c == chat and chat is not None)
+        if len(self.sent) >= self.overall or same_chat >= self.per_chat:
+            self.refused += 1
+            raise ApiError(429, "Too Many Requests: retry after 1", 1)
+        self.sent.append((now, chat))
 
 
 @dataclass
@@ -151,6 +179,8 @@ class Sandbox:
         self.chaos: Chaos | None = None
         self.blocked: set[int] = set()
         """Users who blocked the bot: calls to their chat are refused (403)."""
+        self.flood_control: FloodControl | None = None
+        """Telegram's sending limits, when a test or benchmark wants them enforced."""
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[tuple[str, str]] = []
         self.webhook: str | None = None
@@ -209,6 +239,8 @@ class Sandbox:
                 await asyncio.sleep(fault.delay)
             if fault.status is not None:
                 raise ApiError(fault.status, fault.description, fault.retry_after)
+        if self.flood_control is not None:
+            self.flood_control.admit(method, params.get("chat_id"))
         chaos = self.chaos.draw() if self.chaos is not None else None
         if chaos == "server_error":
             raise ApiError(502, "Bad Gateway")

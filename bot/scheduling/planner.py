@@ -96,22 +96,20 @@ async def _reminders(
 ) -> tuple[list[Planned], int]:
     """Reminders before each territory's session (those still ahead), and how many planned
     for another date, or for a session now past, were cancelled."""
+    ahead = {
+        t.id: t.session_at
+        for t in territories.values()
+        if t.session_at is not None and t.session_at > now
+    }
+    cancelled = await outbox.cancel_stale_sessions(ahead, "session date changed or past")
     wanted: dict[int, list[tuple[str, datetime]]] = {}
-    cancelled = 0
-    for territory in territories.values():
-        session = territory.session_at
-        ahead = session is not None and session > now
-        cancelled += await outbox.cancel_other_sessions(
-            territory.id, session if ahead else None, why="session date changed or past"
-        )
-        if session is None or not ahead:
-            continue
-        schedule = schedules[territory.id]
+    for place, session in ahead.items():
+        schedule = schedules[place]
         for before in schedule.reminders:
             due = schedule.allowed(session - before)
             if due < now or due >= session:  # moved into the past, or past the session
                 continue
-            wanted.setdefault(territory.id, []).append((f"{before.total_seconds() / 3600:g}", due))
+            wanted.setdefault(place, []).append((f"{before.total_seconds() / 3600:g}", due))
     out: list[Planned] = []
     for person, place in await outbox.members_of(list(wanted)):
         session = territories[place].session_at

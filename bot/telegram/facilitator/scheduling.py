@@ -67,7 +67,7 @@ async def session(
         out.say(tr(texts.SESSION_PAST))
         return
     territory.session_at = moment
-    await Outbox(repo.session).cancel_other_sessions(territory.id, moment, "session date changed")
+    await Outbox(repo.session).cancel_session_reminders(territory.id, "session date changed")
     out.say(tr(texts.SESSION_SET, territory=territory.name, when=_when(moment, territory, tr)))
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sandbox.server import Fault, Sandbox, SandboxUser
+from bot.sandbox.server import Fault, FloodControl, Sandbox, SandboxUser
 from bot.scheduling.dispatcher import Outgoing
 from bot.scheduling.runner import Scheduling
 from bot.telegram.scheduled import TelegramChannel
@@ -194,38 +194,39 @@ async def test_the_one_window_a_crash_after_the_send_repeats_the_message(
     timer = scheduling(running_bot)
     now = datetime.now(UTC)
     await timer.plan(now)
-    accepted: list[float] = []
-    recorded: list[float] = []
+    accepted: dict[str | None, float] = {}
+    recorded: dict[str | None, float] = {}
+    crashed: list[str | None] = []
     send, sent = timer.dispatcher.channel.send, Outbox.sent
 
     async def timed_send(message: Outgoing) -> str | None:
         found = await send(message)
-        accepted.append(time.perf_counter())
+        accepted[found] = time.perf_counter()
         return found
 
-    async def crash_once(self: Outbox, *args: object) -> None:
-        if not recorded:
-            recorded.append(0.0)
+    async def crash_once(self: Outbox, row_id: int, message_id: str | None, now: object) -> None:
+        if not crashed:
+            crashed.append(message_id)
             raise Killed("after the send")  # what kill -9 leaves behind
-        await sent(self, *args)  # type: ignore[arg-type]
-        recorded.append(time.perf_counter())
+        await sent(self, row_id, message_id, now)  # type: ignore[arg-type]
+        recorded[message_id] = time.perf_counter()
 
     monkeypatch.setattr(timer.dispatcher.channel, "send", timed_send)
     monkeypatch.setattr(Outbox, "sent", crash_once)
     counts = [len(p.messages) for p in people]
-    with pytest.raises(Killed):
+    with pytest.raises(BaseExceptionGroup) as died:
         await timer.dispatcher.tick(now)
-    first = next(p for p, c in zip(people, counts, strict=True) if len(p.messages) > c)
-    assert await timer.dispatcher.tick(now + timedelta(minutes=3)) == 5
+    assert died.group_contains(Killed)
+    await timer.dispatcher.tick(now + timedelta(minutes=3))  # the leases have run out
     for someone, count in zip(people, counts, strict=True):
         await someone.wait(lambda s=someone, c=count: len(s.messages) > c)
-    assert len(first.messages) == counts[people.index(first)] + 2  # the repeat
-    assert all(
-        len(p.messages) == c + 1 for p, c in zip(people, counts, strict=True) if p is not first
-    )
-    windows = [done - out for out, done in zip(accepted[1:], recorded[1:], strict=True)]
+    got = [len(p.messages) - c for p, c in zip(people, counts, strict=True)]
+    # nothing is lost; the message whose record died goes twice, and so may others that were
+    # in flight when the process died (at most those: here, the five of the batch)
+    assert min(got) == 1 and max(got) == 2
+    windows = [recorded[m] - accepted[m] for m in recorded if m in accepted]
     print(f"sent-but-not-recorded window: longest {max(windows) * 1000:.1f} ms")
-    assert max(windows) < 0.5
+    assert windows and max(windows) < 0.5
 
 
 async def test_the_running_bot_plans_and_sends_on_its_own_timer(
@@ -250,3 +251,32 @@ async def test_the_running_bot_plans_and_sends_on_its_own_timer(
         await running.stop()
     [row] = await rows(sessions)
     assert (row.kind, row.status) == ("invitation", "sent")
+
+
+async def test_a_broadcast_keeps_to_telegrams_limits(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    """The local server refuses more than 30 messages a second, or one a second per chat, as
+    Telegram does: a broadcast to 60 people gets no 429."""
+    await daytime(sessions, territory)
+    people = [sandbox.user(800 + n, f"B{n}", "en") for n in range(60)]
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        place = await session.get(Territory, territory.id)
+        assert place is not None
+        for someone in people:
+            person = await repo.ensure_participant("telegram", str(someone.id))
+            await repo.record_consent(person, language="en", display_name=None)
+            membership = await repo.join(person, place)
+            membership.joined_at = datetime.now(UTC) - timedelta(days=2)
+    sandbox.flood_control = FloodControl()
+    timer = scheduling(running_bot)
+    now = datetime.now(UTC)
+    await timer.plan(now)
+    started = time.perf_counter()
+    assert await timer.dispatcher.tick(now) == 60
+    took = time.perf_counter() - started
+    assert sandbox.flood_control.refused == 0
+    assert all(len(p.messages) == 1 for p in people)
+    assert {r.status for r in await rows(sessions)} == {"sent"}
+    print(f"60 messages in {took:.2f} s: {60 / took:.1f} a second")
