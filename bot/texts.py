@@ -136,6 +136,7 @@ FACILITATOR_HELP = N_(
     "/session – the session's date\n"
     "/schedule – what I will send, and when\n"
     "/remind – remind everyone who has not finished\n"
+    "/digest – a daily digest, e.g. /digest 18:00\n"
     "/territory – switch territory"
 )
 
@@ -589,6 +590,9 @@ SCHEDULED_KINDS = {
     "invitation": N_("an invitation to start"),
     "session": N_("a reminder of the session"),
     "remind": N_("your reminder"),
+    "summary": N_("the summary, to facilitators"),
+    "thanks": N_("thanks, with their results"),
+    "digest": N_("a facilitator's daily digest"),
 }
 REMIND_NOBODY = N_(
     "Everyone in {territory} has finished, or asked for no reminders: nobody to remind."
@@ -630,3 +634,34 @@ def remind_planned(count: int, when: str) -> Msg:
 REMIND_NOW = N_("now")
 REMIND_AT = N_("at {time}, after the quiet hours")
 REMIND_ALREADY = N_("Already sent.")
+
+# ---- digests, the summary before the session, thanks after it
+
+SUMMARY_TOMORROW = N_("The session of {territory} is tomorrow. Here is what people answered:")
+THANKS = N_("Thank you for your answers for {territory}! They prepared the session.")
+DIGEST_HOW = N_(
+    "Send /digest and a time, like /digest 18:00, to get a daily digest; /digest off stops it."
+)
+DIGEST_SET = N_(
+    "Every day at {time} ({timezone} time), you will get the progress of {territory} and "
+    "what changed."
+)
+DIGEST_OFF = N_("No more daily digest for {territory}.")
+DIGEST_NOW = N_(
+    "Your daily digest for {territory}: {time} ({timezone} time). /digest off stops it."
+)
+DIGEST_UNREADABLE = N_(
+    "I can't read “{given}” as a time. Please send it like /digest 18:00, or /digest off."
+)
+
+
+def digest_changes(answering: int, finished: int, joined: int) -> Msg:
+    return Np_(
+        "Since the last digest: {count} person answered. Blocks finished: {finished}. "
+        "Joined: {joined}.",
+        "Since the last digest: {count} people answered. Blocks finished: {finished}. "
+        "Joined: {joined}.",
+        answering,
+        finished=finished,
+        joined=joined,
+    )

@@ -130,6 +130,8 @@ class Membership(Base):
     """The person's pseudonym in the territory (3 -> P-0003): all facilitators ever see."""
     first_blocks: Mapped[list[str] | None] = mapped_column(JSONType)
     """Flow ids the person's menu starts with (their break-out group's blocks)."""
+    digest_time: Mapped[str | None] = mapped_column(String(5))
+    """A facilitator's daily digest, "HH:MM" in the territory's time zone (None: none)."""
 
     territory: Mapped[Territory] = relationship(lazy="joined")
 

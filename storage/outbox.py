@@ -21,6 +21,8 @@ LEASE = timedelta(minutes=2)
 """How long a claimed row is the claimer's: after that, a crash is assumed and it is claimed
 again (a send takes well under a second, retries of the Bot API included at most ~25 s)."""
 WAITING = ("planned", "claimed")
+SESSION_KINDS = ("session", "summary", "thanks")
+"""Kinds planned for one session date (their payload says which): replanned when it moves."""
 PLANNING = 0x5E5E_0001
 """The PostgreSQL advisory lock key of planning."""
 
@@ -159,7 +161,7 @@ class Outbox:
         table = OutboxMessage
         rows = await self.session.execute(
             select(table.id, table.territory_id, table.payload["session_at"].as_string()).where(
-                table.kind == "session", table.status.in_(WAITING)
+                table.kind.in_(SESSION_KINDS), table.status.in_(WAITING)
             )
         )
         wanted = {place: moment.isoformat() for place, moment in current.items()}
@@ -175,6 +177,16 @@ class Outbox:
         return await self._cancel(
             [table.territory_id == territory_id, table.kind == "session"], why
         )
+
+    async def cancel_kind(self, participant_id: int, territory_id: int, kind: str, why: str) -> int:
+        """Cancel what is still to send to a person, of one kind, about one territory."""
+        table = OutboxMessage
+        where = [
+            table.participant_id == participant_id,
+            table.territory_id == territory_id,
+            table.kind == kind,
+        ]
+        return await self._cancel(where, why)
 
     async def _cancel(self, where: list[Any], why: str) -> int:
         table = OutboxMessage
@@ -261,14 +273,54 @@ class Outbox:
     async def territories(self) -> list[Territory]:
         return list((await self.session.scalars(select(Territory))).all())
 
-    async def members_of(self, territory_ids: Sequence[int]) -> list[tuple[int, int]]:
-        """(participant, territory) of everyone who can be reached in these territories."""
+    async def members_of(
+        self, territory_ids: Sequence[int], *, role: str | None = None, finished: bool = False
+    ) -> list[tuple[int, int]]:
+        """(participant, territory) of everyone who can be reached in these territories; only
+        those of a role, or only those who finished at least one block there."""
+        where = [Membership.territory_id.in_(list(territory_ids)), self._reachable_members()]
+        if role is not None:
+            where.append(Membership.role == role)
+        if finished:
+            where.append(
+                select(Conversation.id)
+                .where(
+                    Conversation.participant_id == Membership.participant_id,
+                    Conversation.territory_id == Membership.territory_id,
+                    Conversation.finished_at.is_not(None),
+                )
+                .exists()
+            )
         rows = await self.session.execute(
             select(Membership.participant_id, Membership.territory_id)
             .join(Participant, Participant.id == Membership.participant_id)
-            .where(Membership.territory_id.in_(list(territory_ids)), self._reachable_members())
+            .where(*where)
         )
         return [(person, place) for person, place in rows]
+
+    async def last_sent(self, participant_id: int, territory_id: int, kind: str) -> datetime | None:
+        """When a person last got a message of this kind about this territory."""
+        return await self.session.scalar(
+            select(func.max(OutboxMessage.sent_at)).where(
+                OutboxMessage.participant_id == participant_id,
+                OutboxMessage.territory_id == territory_id,
+                OutboxMessage.kind == kind,
+                OutboxMessage.status == "sent",
+            )
+        )
+
+    async def digests(self) -> list[tuple[int, int, str]]:
+        """(participant, territory, "HH:MM") of facilitators who asked for a daily digest."""
+        rows = await self.session.execute(
+            select(Membership.participant_id, Membership.territory_id, Membership.digest_time)
+            .join(Participant, Participant.id == Membership.participant_id)
+            .where(
+                Membership.role == "facilitator",
+                Membership.digest_time.is_not(None),
+                self._reachable_members(),
+            )
+        )
+        return [(person, place, at) for person, place, at in rows]
 
     async def unfinished_members(self, territory_id: int, blocks: int) -> list[int]:
         """Participants of a territory who can be reached and have finished fewer than

@@ -112,6 +112,15 @@ class VoiceNote:
     language: str | None
 
 
+@dataclass(frozen=True)
+class Changes:
+    joined: int
+    answering: int
+    """People who gave at least one answer."""
+    finished: int
+    """Blocks finished."""
+
+
 class Reports:
     """Read-only queries over one or more territories."""
 
@@ -139,6 +148,26 @@ class Reports:
         )
         blocks = {flow: BlockProgress(flow, started, done) for flow, started, done in rows}
         return Progress(members[0], members[1], blocks)
+
+    async def changes_since(self, territory_id: int, since: datetime) -> Changes:
+        """What happened in a territory since then: people who joined, people who answered,
+        blocks finished (counted in SQL)."""
+        joined = await self.session.scalar(
+            select(func.count(Membership.id)).where(
+                Membership.territory_id == territory_id, Membership.joined_at > since
+            )
+        )
+        answering = await self.session.scalar(
+            select(func.count(func.distinct(Answer.participant_id))).where(
+                Answer.territory_id == territory_id, Answer.answered_at > since
+            )
+        )
+        finished = await self.session.scalar(
+            select(func.count(Conversation.id)).where(
+                Conversation.territory_id == territory_id, Conversation.finished_at > since
+            )
+        )
+        return Changes(joined or 0, answering or 0, finished or 0)
 
     async def respondents(
         self, territory_ids: Sequence[int], flow_ids: Collection[str] | None = None

@@ -25,12 +25,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.conversations import is_open
-from bot.scheduling.planner import INVITATION, NUDGE, REMIND, SESSION
-from dialogs.i18n import pick_language, translator
+from bot.reports.figures import own_scores, territory_figures
+from bot.reports.summary_text import esc, pack, progress_text, results_text, summary_sections
+from bot.scheduling.planner import DIGEST, INVITATION, NUDGE, REMIND, SESSION, SUMMARY, THANKS
+from dialogs import engine
+from dialogs.i18n import Translator, pick_language, translator
 from dialogs.model import Flow
 from storage.db import Database
 from storage.models import Conversation, Participant, Territory, utcnow
 from storage.outbox import Claimed, Outbox
+from storage.reports import Reports
+from storage.repository import Repository
 
 log = logging.getLogger(__name__)
 PER_SECOND = 29.0
@@ -53,6 +58,10 @@ class Outgoing:
     text: str
     resume: tuple[int, str] | None = None
     button: str | None = None
+    html: bool = False
+    """The text (and `more`) is Telegram HTML; else plain text."""
+    more: tuple[str, ...] = ()
+    """Further messages, sent after it (a summary longer than one message)."""
 
 
 class Unreachable(Exception):
@@ -129,11 +138,78 @@ async def compose(
         if await has_unfinished(session, person, territory, flows):
             text += "\n" + tr(texts.SESSION_REMINDER_UNFINISHED)
         return Outgoing(person.external_id, text)
+    if row.kind == DIGEST:
+        return await _digest(session, row, person, territory, flows, tr, now)
+    if row.kind in (SUMMARY, THANKS):
+        session_at = territory.session_at
+        if session_at is None or session_at.isoformat() != row.payload.get("session_at"):
+            return "session date changed"
+        if row.kind == SUMMARY:
+            return await _summary(session, person, territory, flows, tr)
+        return await _thanks(session, person, territory, flows, tr)
     if row.kind == REMIND:
         if not await has_unfinished(session, person, territory, flows):
             return "finished every block"
         return Outgoing(person.external_id, tr(texts.REMIND_TEXT, territory=territory.name))
     return f"unknown kind {row.kind!r}"
+
+
+async def _digest(
+    session: AsyncSession,
+    row: Claimed,
+    person: Participant,
+    territory: Territory,
+    flows: Mapping[str, Flow],
+    tr: Translator,
+    now: datetime,
+) -> Outgoing | str:
+    """Progress, and what changed since the last digest (or the last day)."""
+    reports = Reports(session)
+    since = await Outbox(session).last_sent(person.id, territory.id, DIGEST)
+    since = since or now - timedelta(days=1)
+    changes = await reports.changes_since(territory.id, since)
+    progress = progress_text(await reports.progress(territory.id), flows, territory.name, tr)
+    changed = esc(
+        tr.text(texts.digest_changes(changes.answering, changes.finished, changes.joined))
+    )
+    return Outgoing(person.external_id, f"{progress}\n\n{changed}", html=True)
+
+
+async def _summary(
+    session: AsyncSession,
+    person: Participant,
+    territory: Territory,
+    flows: Mapping[str, Flow],
+    tr: Translator,
+) -> Outgoing | str:
+    """The day before the session: the territory's summary, as /summary writes it (the chart
+    is one /summary away)."""
+    figures = await territory_figures(session, territory, flows)
+    if not figures.answered:
+        return "nobody answered"
+    head = esc(tr(texts.SUMMARY_TOMORROW, territory=territory.name))
+    chunks = [chunk.html for chunk in pack(summary_sections(figures, flows, tr))]
+    return Outgoing(person.external_id, head, html=True, more=tuple(chunks))
+
+
+async def _thanks(
+    session: AsyncSession,
+    person: Participant,
+    territory: Territory,
+    flows: Mapping[str, Flow],
+    tr: Translator,
+) -> Outgoing | str:
+    """After the session: thanks, and the person's scores beside the territory's."""
+    stored = await Repository(session).conversations(person, territory)
+    finished = {c.flow_id for c in stored if engine.is_finished(c.state)}
+    answers = {c.flow_id: c.state.get("answers", {}) for c in stored}
+    mine = own_scores(answers, finished, flows, territory.profile)
+    if not mine:
+        return "no finished block"
+    figures = await territory_figures(session, territory, flows)
+    results = results_text(mine, figures.blocks, flows, territory.name, tr)
+    head = esc(tr(texts.THANKS, territory=territory.name))
+    return Outgoing(person.external_id, f"{head}\n\n{results}", html=True)
 
 
 def open_block_count(territory: Territory, flows: Mapping[str, Flow]) -> int:

@@ -1,4 +1,6 @@
-"""The planner: who should get which scheduled message, and when, written to the outbox.
+"""The planner: who should get which scheduled message, and when, written to the outbox:
+nudges, invitations, reminders before the session, the summary to facilitators a day before,
+thanks after it, and facilitators' daily digests.
 
 Idempotent: every message has a key that says why it exists (a nudge for one quiet spell in
 one block, the invitation, a reminder for one session date), so planning again adds nothing.
@@ -8,7 +10,7 @@ Set-based: a few queries whatever the number of people, then one insert."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from bot.scheduling.rules import MAX_NUDGES, Schedule
 from storage.models import Territory
@@ -19,6 +21,14 @@ INVITATION = "invitation"
 SESSION = "session"
 REMIND = "remind"
 """A reminder a facilitator asked for (/remind)."""
+DIGEST = "digest"
+"""A facilitator's daily digest (/digest HH:MM)."""
+SUMMARY = "summary"
+"""The territory's summary, to its facilitators, a day before the session."""
+THANKS = "thanks"
+"""After the session, to everyone who finished a block: thanks, their results."""
+SUMMARY_BEFORE = timedelta(hours=24)
+THANKS_AFTER = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -43,8 +53,29 @@ async def plan(outbox: Outbox, now: datetime) -> Plan:
         messages += await _nudges(outbox, now, schedules, shortest)
         messages += await _invitations(outbox, now, schedules, shortest)
     reminders, cancelled = await _reminders(outbox, now, territories, schedules)
+    messages += await _digests(outbox, now, schedules)
     planned = await outbox.plan(messages + reminders, now)
     return Plan(planned, cancelled)
+
+
+async def _digests(outbox: Outbox, now: datetime, schedules: dict[int, Schedule]) -> list[Planned]:
+    """Each facilitator's next daily digest, at their time in the territory's zone (after the
+    quiet hours if it falls inside them)."""
+    out = []
+    for person, place, at in await outbox.digests():
+        schedule = schedules[place]
+        hours, minutes = (int(part) for part in at.split(":"))
+        local = now.astimezone(schedule.zone)
+        day = local.date()
+        due = datetime.combine(day, time(hours, minutes), tzinfo=schedule.zone)
+        if due < local:
+            day += timedelta(days=1)
+            due = datetime.combine(day, time(hours, minutes), tzinfo=schedule.zone)
+        key = f"{DIGEST}:{place}:{person}:{day.isoformat()}:{at}"
+        out.append(
+            Planned(key, DIGEST, person, place, {"day": day.isoformat()}, schedule.allowed(due))
+        )
+    return out
 
 
 async def _nudges(
@@ -112,8 +143,7 @@ async def _reminders(
             wanted.setdefault(place, []).append((f"{before.total_seconds() / 3600:g}", due))
     out: list[Planned] = []
     for person, place in await outbox.members_of(list(wanted)):
-        session = territories[place].session_at
-        assert session is not None
+        session = ahead[place]
         for hours, due in wanted[place]:
             out.append(
                 Planned(
@@ -125,4 +155,15 @@ async def _reminders(
                     due,
                 )
             )
+    for kind, role, finished, due_of in (
+        (SUMMARY, "facilitator", False, lambda s, at: s.allowed(at - SUMMARY_BEFORE)),
+        (THANKS, "participant", True, lambda s, at: s.allowed(at + THANKS_AFTER)),
+    ):
+        for person, place in await outbox.members_of(list(ahead), role=role, finished=finished):
+            session = ahead[place]
+            due = due_of(schedules[place], session)
+            if kind == SUMMARY and (due < now or due >= session):
+                continue
+            key = f"{kind}:{place}:{person}:{_stamp(session)}"
+            out.append(Planned(key, kind, person, place, {"session_at": session.isoformat()}, due))
     return out, cancelled

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramBadRequest,
@@ -13,7 +15,14 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.scheduling.dispatcher import MayHaveArrived, Outgoing, Refused, TryLater, Unreachable
+from bot.scheduling.dispatcher import (
+    PER_CHAT,
+    MayHaveArrived,
+    Outgoing,
+    Refused,
+    TryLater,
+    Unreachable,
+)
 from bot.telegram.callbacks import MenuCb
 from bot.telegram.render import esc
 
@@ -30,10 +39,15 @@ class TelegramChannel:
                 text=message.button, callback_data=MenuCb(territory=territory, flow=flow).pack()
             )
             keyboard = InlineKeyboardMarkup(inline_keyboard=[[button]])
+        chat = int(message.external_id)
+        texts = [message.text, *message.more]
+        if not message.html:
+            texts = [esc(text) for text in texts]
         try:
-            sent = await self.bot.send_message(
-                int(message.external_id), esc(message.text), reply_markup=keyboard
-            )
+            sent = await self.bot.send_message(chat, texts[0], reply_markup=keyboard)
+            for more in texts[1:]:  # one message a second per chat, as Telegram asks
+                await asyncio.sleep(PER_CHAT)
+                await self.bot.send_message(chat, more)
         except TelegramForbiddenError as error:
             raise Unreachable(error.message) from None
         except TelegramBadRequest as error:

@@ -22,6 +22,7 @@ COMMANDS = (
     "session",
     "schedule",
     "remind",
+    "digest",
 )
 
 router = private_router("facilitator-refusals")

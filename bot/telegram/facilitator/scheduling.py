@@ -1,9 +1,11 @@
 """The facilitator's side of scheduled messages: /session sets or changes the session date (the
-reminders follow), /schedule says what will be sent, when and to how many, and /remind sends
-a reminder to everyone who has not finished, after a button that says how many people."""
+reminders follow), /digest a daily digest, /schedule says what will be sent, when and to how
+many, and /remind sends a reminder to everyone who has not finished, after a button that says
+how many people."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -15,14 +17,14 @@ from babel.dates import format_datetime, format_time
 
 from bot import territories, texts
 from bot.scheduling.dispatcher import open_block_count, session_when
-from bot.scheduling.planner import REMIND
+from bot.scheduling.planner import DIGEST, REMIND
 from bot.scheduling.rules import Schedule
 from bot.telegram.facilitator.common import private_router
 from bot.telegram.filters import Facilitates
 from bot.telegram.sending import Replies
 from dialogs.i18n import Translator
 from dialogs.model import Flow
-from storage.models import Territory, utcnow
+from storage.models import Participant, Territory, utcnow
 from storage.outbox import Outbox, Planned
 from storage.repository import Repository
 
@@ -69,6 +71,44 @@ async def session(
     territory.session_at = moment
     await Outbox(repo.session).cancel_session_reminders(territory.id, "session date changed")
     out.say(tr(texts.SESSION_SET, territory=territory.name, when=_when(moment, territory, tr)))
+
+
+@router.message(Command("digest"), Facilitates())
+async def digest(
+    message: Message,
+    command: CommandObject,
+    repo: Repository,
+    out: Replies,
+    tr: Translator,
+    participant: Participant,
+    territory: Territory,
+) -> None:
+    """/digest HH:MM: a daily digest at that time in the territory's zone; /digest off."""
+    mine = next(m for m in await repo.memberships(participant) if m.territory_id == territory.id)
+    given = " ".join((command.args or "").split()).lower()
+    zone = territory.timezone
+    if not given:
+        if mine.digest_time is None:
+            out.say(tr(texts.DIGEST_HOW))
+        else:
+            now = tr(
+                texts.DIGEST_NOW, territory=territory.name, time=mine.digest_time, timezone=zone
+            )
+            out.say(now)
+        return
+    if given in ("off", "no", "0", "stop"):
+        mine.digest_time = None
+        await Outbox(repo.session).cancel_kind(participant.id, territory.id, DIGEST, "digest off")
+        out.say(tr(texts.DIGEST_OFF, territory=territory.name))
+        return
+    match = re.fullmatch(r"([01]?\d|2[0-3])[:h.]([0-5]\d)", given)
+    if match is None:
+        out.say(tr(texts.DIGEST_UNREADABLE, given=given[:20]))
+        return
+    at = f"{int(match[1]):02d}:{match[2]}"
+    mine.digest_time = at
+    await Outbox(repo.session).cancel_kind(participant.id, territory.id, DIGEST, "digest moved")
+    out.say(tr(texts.DIGEST_SET, time=at, timezone=zone, territory=territory.name))
 
 
 @router.message(Command("schedule"), Facilitates())

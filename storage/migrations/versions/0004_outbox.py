@@ -1,4 +1,5 @@
-"""Scheduled messages: the outbox, a territory's schedule settings, and /stop.
+"""Scheduled messages: the outbox, a territory's schedule settings, /stop, facilitators'
+daily digests.
 
 Revision ID: 0004
 Revises: 0003
@@ -67,9 +68,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("schedule", JSON, nullable=True))
     with op.batch_alter_table("participants", schema=None) as batch_op:
         batch_op.add_column(sa.Column("stopped_at", WHEN, nullable=True))
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("digest_time", sa.String(length=5), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("memberships", schema=None) as batch_op:
+        batch_op.drop_column("digest_time")
     with op.batch_alter_table("participants", schema=None) as batch_op:
         batch_op.drop_column("stopped_at")
     with op.batch_alter_table("territories", schema=None) as batch_op:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from babel.dates import format_time
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -33,8 +34,8 @@ async def test_session_schedule_and_remind_in_french(
         "/session 2027-06-01 16:15"
     )
     assert (await reply_to(marie, "/session demain matin")).text == (
-        "Je ne comprends pas « demain matin » comme une date et une heure. Envoyez-la comme "
-        "ceci : /session 2027-06-01 16:15"
+        "Je ne trouve pas de date ni d'heure dans « demain matin ». Envoyez-les comme ceci : "
+        "/session 2027-06-01 16:15"
     )
     assert (await reply_to(marie, "/session 2020-01-01 10:00")).text.startswith(
         "Cette date est passée."
@@ -56,6 +57,7 @@ async def test_session_schedule_and_remind_in_french(
     assert listed.text == (
         "Ce que j'enverrai pour Dakar <Plateau> & Co :\n"
         "• dim. 31 mai, 09:00 : une invitation à commencer, à 2 personnes\n"
+        "• dim. 31 mai, 16:15 : la synthèse, pour l'équipe d'animation, à 1 personne\n"
         "• lun. 1 juin, 13:15 : un rappel de la séance, à 3 personnes\n"
         "Jamais entre 00:00 et 00:00, heure de Africa/Dakar. /remind envoie un rappel "
         "maintenant."
@@ -104,11 +106,14 @@ async def test_remind_at_night_waits_for_the_morning_in_spanish(
     await join(ana, territory.join_code, "Acepto")
     asked = await reply_to(carlos, "/remind")
     assert asked.text == (
-        "¿Envío un recordatorio a la 1 persona de Dakar <Plateau> & Co que no ha terminado?"
+        "¿Envío un recordatorio a 1 persona de Dakar <Plateau> & Co que no ha terminado?"
     )
     before = len(carlos.messages)
     await carlos.press("Enviar a 1 persona", message=asked)
     said = await new_message(carlos, before)
-    assert (
-        said == f"Listo: 1 persona lo recibirá a las {night_end}, después de las horas de descanso."
+    morning = format_time(
+        datetime.strptime(night_end, "%H:%M").time(), "short", locale="es"
+    )  # Babel writes 8:00 in Spanish
+    assert said == (
+        f"Listo: 1 persona lo recibirá a las {morning}, después de las horas de descanso."
     )

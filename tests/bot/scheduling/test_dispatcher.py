@@ -79,8 +79,8 @@ async def test_a_nudge_resumes_the_block_and_stop_ends_them(
     assert await timer.dispatcher.tick(now) == 1
     text = await new_message(amina, before)
     assert text == (
-        "Vous avez commencé « Cadres juridiques » pour Dakar <Plateau> & Co. Vous reprenez là "
-        "où vous en étiez ? Encore quelques minutes."
+        "Vous avez commencé le bloc « Cadres juridiques » pour Dakar <Plateau> & Co. Vous "
+        "reprenez là où vous en étiez ? Il ne reste que quelques minutes."
     )
     question = await tap(amina, "Continuer ▶")
     assert "Question 2 sur" in question.text
@@ -94,8 +94,8 @@ async def test_a_nudge_resumes_the_block_and_stop_ends_them(
     assert [r.status for r in await rows(sessions)] == ["sent", "planned"]
     said = await reply_to(amina, "/stop")
     assert said.text == (
-        "C'est noté : je ne vous enverrai plus de rappels. Vos réponses restent. Envoyez "
-        "/start pour les recevoir à nouveau."
+        "C'est noté : je ne vous enverrai plus de rappels. Vos réponses sont conservées. "
+        "Envoyez /start pour réactiver les rappels."
     )
     assert [r.status for r in await rows(sessions)] == ["sent", "cancelled"]
     await timer.plan(now + timedelta(days=2))
@@ -246,7 +246,7 @@ async def test_the_running_bot_plans_and_sends_on_its_own_timer(
     await running.start()
     try:
         await newcomer.wait(lambda: bool(newcomer.messages), timeout=15)
-        assert newcomer.messages[0].text.startswith("Bienvenue dans Dakar <Plateau> & Co !")
+        assert newcomer.messages[0].text.startswith("Bienvenue à Dakar <Plateau> & Co !")
     finally:
         await running.stop()
     [row] = await rows(sessions)
