@@ -27,6 +27,7 @@ from bot import texts
 from bot.conversations import is_open
 from bot.reports.figures import own_scores, territory_figures
 from bot.reports.summary_text import esc, pack, progress_text, results_text, summary_sections
+from bot.scheduling.pacing import Pace
 from bot.scheduling.planner import DIGEST, INVITATION, NUDGE, REMIND, SESSION, SUMMARY, THANKS
 from dialogs import engine
 from dialogs.i18n import Translator, pick_language, translator
@@ -39,7 +40,8 @@ from storage.repository import Repository
 
 log = logging.getLogger(__name__)
 PER_SECOND = 29.0
-"""Scheduled messages per second, at most, evenly spaced: under Telegram's 30 in any second."""
+"""Scheduled messages per second, at most, evenly spaced: under Telegram's 30 in any second
+(with replies, the process keeps to `pacing.PER_SECOND` in all)."""
 BATCH = 100
 """Rows claimed at a time."""
 PER_CHAT = 1.0
@@ -250,10 +252,13 @@ class Dispatcher:
         channel: Channel,
         flows: Mapping[str, Flow],
         per_second: float = PER_SECOND,
+        pace: Pace | None = None,
     ) -> None:
         self.database = database
         self.channel = channel
         self.flows = flows
+        self.pace = pace or Pace()
+        """What the whole process sends (the channel notes every message): replies first."""
         self.limiter = AsyncLimiter(1, 1 / per_second)  # no bursts: even spacing
         self.last_sent: dict[str, float] = {}
         self.running = asyncio.Lock()
@@ -310,11 +315,13 @@ class Dispatcher:
             )
 
     async def _pace(self, chat: str) -> None:
-        """At most `per_second` messages a second, and one a second per chat."""
+        """At most `per_second` messages a second, evenly spaced; one a second per chat; and
+        room left for replies (the process's messages of the last second, counted)."""
         last = self.last_sent.get(chat)
         if last is not None and (wait := PER_CHAT - (time.monotonic() - last)) > 0:
             await asyncio.sleep(wait)
         await self.limiter.acquire()
+        await self.pace.room()
         self.last_sent[chat] = time.monotonic()
         if len(self.last_sent) > 10_000:
             horizon = time.monotonic() - PER_CHAT

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.scheduling.dispatcher import Channel, Dispatcher
+from bot.scheduling.pacing import Pace
 from bot.scheduling.planner import Plan, plan
 from dialogs.model import Flow
 from storage.db import Database
@@ -28,9 +29,15 @@ DISPATCH_EVERY = 2
 class Scheduling:
     """The planner and the dispatcher, on a timer."""
 
-    def __init__(self, database: Database, channel: Channel, flows: Mapping[str, Flow]) -> None:
+    def __init__(
+        self,
+        database: Database,
+        channel: Channel,
+        flows: Mapping[str, Flow],
+        pace: Pace | None = None,
+    ) -> None:
         self.database = database
-        self.dispatcher = Dispatcher(database, channel, flows)
+        self.dispatcher = Dispatcher(database, channel, flows, pace=pace)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def plan(self, now: datetime | None = None) -> Plan | None:

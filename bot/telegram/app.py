@@ -29,11 +29,12 @@ from bot import texts
 from bot.config import Settings
 from bot.join_guard import JoinGuard
 from bot.reports.figures import BlockScores
+from bot.scheduling.pacing import Pace
 from bot.scheduling.runner import Scheduling
 from bot.telegram import facilitator, groups, organiser, participant, switching
 from bot.telegram.middlewares import OnePerPerson, Person, UnitOfWork
 from bot.telegram.polling import Poller
-from bot.telegram.retry import RetryTransient
+from bot.telegram.retry import NoteSends, RetryTransient
 from bot.telegram.scheduled import TelegramChannel
 from bot.telegram.sending import Sender
 from dialogs.i18n import SOURCE_LANGUAGE, available_languages, translator
@@ -94,13 +95,18 @@ def keep_response_types_alive() -> None:
             _RESPONSE_TYPES.append(Response[method.__returning__])  # type: ignore[name-defined]
 
 
-def create_bot(settings: Settings, request_timeout: float = REQUEST_TIMEOUT) -> Bot:
+def create_bot(
+    settings: Settings, request_timeout: float = REQUEST_TIMEOUT, pace: Pace | None = None
+) -> Bot:
+    """The Bot: Telegram's passing failures retried; with `pace`, every message noted in it."""
     assert settings.telegram_bot_token
     keep_response_types_alive()
     session = AiohttpSession(
         api=TelegramAPIServer.from_base(settings.telegram_api_url), timeout=request_timeout
     )
     session.middleware(RetryTransient())
+    if pace is not None:
+        session.middleware(NoteSends(pace))  # inside the retries: every attempt counts
     return Bot(
         settings.telegram_bot_token,
         session=session,
@@ -179,11 +185,13 @@ class PollingBot:
         assert settings.telegram_bot_token
         self.settings = settings
         self.database = database
-        self.bot = create_bot(settings, request_timeout)
+        self.pace = Pace()
+        """Every message this process sends: scheduled ones leave room for replies."""
+        self.bot = create_bot(settings, request_timeout, self.pace)
         self.poller: Poller | None = None
         self.task: asyncio.Task[None] | None = None
         self.scheduling = (
-            Scheduling(database, TelegramChannel(self.bot), load_flows())
+            Scheduling(database, TelegramChannel(self.bot), load_flows(), self.pace)
             if scheduled_messages
             else None
         )

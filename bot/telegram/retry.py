@@ -15,12 +15,23 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, SendDocument, SendMessage, SendPhoto, TelegramMethod
+from aiogram.methods import (
+    GetUpdates,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SendVoice,
+    TelegramMethod,
+)
 from aiogram.methods.base import Response
+
+from bot.scheduling.pacing import Pace
 
 log = logging.getLogger(__name__)
 NOT_REPEATABLE = (SendMessage, SendDocument, SendPhoto)
 """Calls that would show something twice if done twice."""
+SENDS = (SendMessage, SendDocument, SendPhoto, SendVoice)
+"""Calls that count in Telegram's messages-per-second limit."""
 
 
 class RetryTransient(BaseRequestMiddleware):
@@ -70,3 +81,21 @@ class RetryTransient(BaseRequestMiddleware):
                 )
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
+
+
+class NoteSends(BaseRequestMiddleware):
+    """Notes every message sent (replies and scheduled ones) in the process's `Pace`, so that
+    scheduled messages leave room for replies within Telegram's limit."""
+
+    def __init__(self, pace: Pace) -> None:
+        self.pace = pace
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[Any],
+        bot: Bot,
+        method: TelegramMethod[Any],
+    ) -> Response[Any]:
+        if isinstance(method, SENDS):
+            self.pace.note()
+        return await make_request(bot, method)

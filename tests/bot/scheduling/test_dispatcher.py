@@ -5,6 +5,7 @@ dispatcher that died between its claim and its send."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -33,7 +34,7 @@ def scheduling(running_bot: RunningBot) -> Scheduling:
     """The bot's planner and dispatcher, driven by the test's clock instead of a timer."""
     assert running_bot.polling is not None
     channel = TelegramChannel(running_bot.polling.bot)
-    return Scheduling(running_bot.database, channel, load_flows())
+    return Scheduling(running_bot.database, channel, load_flows(), running_bot.polling.pace)
 
 
 async def quiet_for(sessions: Sessions, hours: float) -> datetime:
@@ -280,3 +281,43 @@ async def test_a_broadcast_keeps_to_telegrams_limits(
     assert all(len(p.messages) == 1 for p in people)
     assert {r.status for r in await rows(sessions)} == {"sent"}
     print(f"60 messages in {took:.2f} s: {60 / took:.1f} a second")
+
+
+async def test_replies_go_first_during_a_broadcast(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    """Sixty invitations go out while five people keep writing: every reply comes, and the
+    local server, enforcing Telegram's limits, never has to refuse a message."""
+    await daytime(sessions, territory)
+    writers = [sandbox.user(900 + n, f"W{n}", "en") for n in range(5)]
+    for someone in writers:
+        await join(someone, territory.join_code, "I agree")
+    people = [sandbox.user(1000 + n, f"B{n}", "en") for n in range(60)]
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        place = await session.get(Territory, territory.id)
+        assert place is not None
+        for someone in people:
+            person = await repo.ensure_participant("telegram", str(someone.id))
+            await repo.record_consent(person, language="en", display_name=None)
+            membership = await repo.join(person, place)
+            membership.joined_at = datetime.now(UTC) - timedelta(days=2)
+    sandbox.flood_control = FloodControl()
+    timer = scheduling(running_bot)
+    now = datetime.now(UTC)
+    await timer.plan(now)
+    broadcast = asyncio.create_task(timer.dispatcher.tick(now))
+
+    async def keep_writing(someone: SandboxUser) -> int:
+        replies = 0
+        while not broadcast.done():
+            said = await reply_to(someone, "/help")
+            replies += said.text.startswith("How it works")
+            await asyncio.sleep(1.1)  # one message a second per chat, as Telegram asks
+        return replies
+
+    answered = await asyncio.gather(*(keep_writing(w) for w in writers))
+    assert await broadcast == 60  # the writers joined today: no invitation for them
+    assert min(answered) >= 1
+    assert sandbox.flood_control.refused == 0
+    assert all(len(p.messages) == 1 for p in people)

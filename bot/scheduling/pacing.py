@@ -1,0 +1,39 @@
+"""Telegram's overall limit (about 30 messages a second per bot) shared between replies and
+scheduled messages: every message the process sends is noted; replies never wait, scheduled
+messages wait for room. Per process (with several workers, see the issue on scaling)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+PER_SECOND = 29
+"""Messages a second the process keeps to, replies included."""
+
+
+class Pace:
+    """The process's messages of the last second."""
+
+    def __init__(self, per_second: int = PER_SECOND) -> None:
+        self.per_second = per_second
+        self.sent: deque[float] = deque()
+
+    def _trim(self, now: float) -> None:
+        while self.sent and now - self.sent[0] >= 1.0:
+            self.sent.popleft()
+
+    def note(self) -> None:
+        """A message was sent (a reply, or a scheduled one)."""
+        now = time.monotonic()
+        self._trim(now)
+        self.sent.append(now)
+
+    async def room(self) -> None:
+        """Wait until a scheduled message may go without passing the limit with replies."""
+        while True:
+            now = time.monotonic()
+            self._trim(now)
+            if len(self.sent) < self.per_second:
+                return
+            await asyncio.sleep(self.sent[0] + 1.0 - now)
