@@ -206,6 +206,57 @@ class Outbox:
             return True
         return bool(await self.session.scalar(select(func.pg_try_advisory_xact_lock(PLANNING))))
 
+    # ---------------------------------------------------------------- what the dispatcher reads
+
+    async def recipient(
+        self, participant_id: int, territory_id: int
+    ) -> tuple[Participant | None, Territory | None]:
+        return (
+            await self.session.get(Participant, participant_id),
+            await self.session.get(Territory, territory_id),
+        )
+
+    async def conversation(
+        self, participant_id: int, territory_id: int, flow_id: str
+    ) -> Conversation | None:
+        return await self.session.scalar(
+            select(Conversation).where(
+                Conversation.participant_id == participant_id,
+                Conversation.territory_id == territory_id,
+                Conversation.flow_id == flow_id,
+            )
+        )
+
+    async def has_started(self, participant_id: int, territory_id: int) -> bool:
+        """The person opened at least one block in the territory."""
+        found = await self.session.scalar(
+            select(Conversation.id)
+            .where(
+                Conversation.participant_id == participant_id,
+                Conversation.territory_id == territory_id,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def finished_blocks(self, participant_id: int, territory_id: int) -> int:
+        found = await self.session.scalar(
+            select(func.count()).where(
+                Conversation.participant_id == participant_id,
+                Conversation.territory_id == territory_id,
+                Conversation.finished_at.is_not(None),
+            )
+        )
+        return found or 0
+
+    async def mark_unreachable(self, participant_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(Participant)
+            .where(Participant.id == participant_id, Participant.unreachable_at.is_(None))
+            .values(unreachable_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
     # ---------------------------------------------------------------- what the planner reads
 
     def _reachable_members(self) -> Any:

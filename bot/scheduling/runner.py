@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.scheduling.dispatcher import Channel, Dispatcher
 from bot.scheduling.pacing import Pace
@@ -44,8 +45,8 @@ class Scheduling:
         """One planning pass; None when another process is planning."""
         moment = now or utcnow()
 
-        async def work(session: object) -> Plan | None:
-            outbox = Outbox(session)  # type: ignore[arg-type]
+        async def work(session: AsyncSession) -> Plan | None:
+            outbox = Outbox(session)
             if not await outbox.planning_lock():
                 return None
             return await plan(outbox, moment)

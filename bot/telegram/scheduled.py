@@ -15,14 +15,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.scheduling.dispatcher import (
-    PER_CHAT,
-    MayHaveArrived,
-    Outgoing,
-    Refused,
-    TryLater,
-    Unreachable,
-)
+from bot.scheduling.dispatcher import PER_CHAT, MayHaveArrived, Refused, TryLater, Unreachable
+from bot.scheduling.messages import Outgoing
 from bot.telegram.callbacks import MenuCb
 from bot.telegram.render import esc
 

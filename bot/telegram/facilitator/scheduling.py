@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from babel.dates import format_datetime, format_time
 
 from bot import territories, texts
-from bot.scheduling.dispatcher import open_block_count, session_when
+from bot.scheduling.messages import open_block_count, session_when
 from bot.scheduling.planner import DIGEST, REMIND
 from bot.scheduling.rules import Schedule
 from bot.telegram.facilitator.common import private_router

@@ -14,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Fault, FloodControl, Sandbox, SandboxUser
-from bot.scheduling.dispatcher import Outgoing
+from bot.scheduling.messages import Outgoing
 from bot.scheduling.runner import Scheduling
 from bot.telegram.scheduled import TelegramChannel
 from dialogs.loader import load_flows
