@@ -1,6 +1,7 @@
 """Telegram's overall limit (about 30 messages a second per bot) shared between replies and
 scheduled messages: every message the process sends is noted; replies never wait, scheduled
-messages wait for room. Per process (with several workers, see the issue on scaling)."""
+messages wait for room, and all of them wait after Telegram answers 429. Per process (with
+several workers, see the issue on scaling)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,12 @@ class Pace:
     def __init__(self, per_second: int = PER_SECOND) -> None:
         self.per_second = per_second
         self.sent: deque[float] = deque()
+        self.paused_until = 0.0
+        """After a 429, no scheduled message goes before this (monotonic seconds)."""
+
+    def pause(self, seconds: float) -> None:
+        """Telegram asked to wait (429, `retry_after`): scheduled messages all wait."""
+        self.paused_until = max(self.paused_until, time.monotonic() + seconds)
 
     def _trim(self, now: float) -> None:
         while self.sent and now - self.sent[0] >= 1.0:
@@ -33,6 +40,9 @@ class Pace:
         """Wait until a scheduled message may go without passing the limit with replies."""
         while True:
             now = time.monotonic()
+            if now < self.paused_until:
+                await asyncio.sleep(self.paused_until - now)
+                continue
             self._trim(now)
             if len(self.sent) < self.per_second:
                 return

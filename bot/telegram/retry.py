@@ -85,7 +85,8 @@ class RetryTransient(BaseRequestMiddleware):
 
 class NoteSends(BaseRequestMiddleware):
     """Notes every message sent (replies and scheduled ones) in the process's `Pace`, so that
-    scheduled messages leave room for replies within Telegram's limit."""
+    scheduled messages leave room for replies within Telegram's limit, and pauses them all
+    when Telegram answers 429."""
 
     def __init__(self, pace: Pace) -> None:
         self.pace = pace
@@ -98,4 +99,8 @@ class NoteSends(BaseRequestMiddleware):
     ) -> Response[Any]:
         if isinstance(method, SENDS):
             self.pace.note()
-        return await make_request(bot, method)
+        try:
+            return await make_request(bot, method)
+        except TelegramRetryAfter as flood:
+            self.pace.pause(flood.retry_after)  # the retries above wait for this one
+            raise
