@@ -5,13 +5,26 @@ planned again later, failed or cancelled; and what the planner reads to decide w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -89,11 +102,40 @@ class Outbox:
         ]
         if not rows:
             return 0
-        dialect = self.session.bind.dialect.name
-        make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        if self.session.bind.dialect.name == "postgresql":
+            return await self._plan_postgresql(rows, now)
         table = OutboxMessage.__table__
-        statement = make_insert(table).on_conflict_do_nothing(index_elements=["key"])
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["key"])
         result = await self.session.execute(statement.returning(table.c.id), rows)
+        return len(result.all())
+
+    async def _plan_postgresql(self, rows: list[dict[str, Any]], now: datetime) -> int:
+        """The same in one statement over arrays (`unnest`): 16,000 rows in a tenth of the time
+        of a multi-row insert (bench/scheduling.py)."""
+        columns = {
+            "keys": ("key", String()),
+            "kinds": ("kind", String()),
+            "people": ("participant_id", Integer()),
+            "places": ("territory_id", Integer()),
+            "payloads": ("payload", Text()),
+            "dues": ("due_at", DateTime(timezone=True)),
+        }
+        values = {
+            name: [json.dumps(r[column]) if column == "payload" else r[column] for r in rows]
+            for name, (column, _) in columns.items()
+        }
+        statement = text(
+            "INSERT INTO outbox (key, kind, participant_id, territory_id, payload, due_at, "
+            "status, attempts, created_at) "
+            "SELECT k, kd, p, t, pl::jsonb, d, 'planned', 0, :now "
+            "FROM unnest(:keys, :kinds, :people, :places, :payloads, :dues) "
+            "AS u(k, kd, p, t, pl, d) "
+            "ON CONFLICT (key) DO NOTHING RETURNING id"
+        ).bindparams(
+            *(bindparam(name, type_=ARRAY(kind)) for name, (_, kind) in columns.items()),
+            bindparam("now", type_=DateTime(timezone=True)),
+        )
+        result = await self.session.execute(statement, {**values, "now": now})
         return len(result.all())
 
     async def claim(self, now: datetime, limit: int = 50) -> list[Claimed]:
