@@ -561,6 +561,7 @@ STOPPED = N_(
     "Done: I will send you no more reminders. Your answers stay. Send /start to get them again."
 )
 REMINDERS_ON = N_("Reminders are on again.")
+NOTHING_TO_STOP = N_("I send you no reminders: you have not joined a territory.")
 REMIND_TEXT = N_(
     "Your facilitator for {territory} reminds you: your answers help prepare the session. "
     "/menu shows what is left."

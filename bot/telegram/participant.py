@@ -213,6 +213,11 @@ async def stop(
     out.say(tr(texts.STOPPED))
 
 
+@router.message(Command("stop"))
+async def stop_not_joined(message: Message, out: Replies, tr: Translator) -> None:
+    out.say(tr(texts.NOTHING_TO_STOP))
+
+
 @router.message(CommandStart())
 @router.message(Command("menu"))
 async def welcome(message: Message, out: Replies, tr: Translator) -> None:

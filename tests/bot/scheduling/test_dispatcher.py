@@ -103,6 +103,10 @@ async def test_a_nudge_resumes_the_block_and_stop_ends_them(
     assert await timer.dispatcher.tick(now + timedelta(days=2)) == 0
     again = await reply_to(amina, "/start")
     assert again.text == "Les rappels sont de nouveau activés."
+    stranger = sandbox.user(709, "Sam", "en")
+    assert (await reply_to(stranger, "/stop")).text == (
+        "I send you no reminders: you have not joined a territory."
+    )
 
 
 async def test_the_session_reminder_in_the_persons_language_and_zone(
