@@ -100,7 +100,10 @@ async def seed(
                     "number": n % per + 1,
                 }
             )
-            if mixed and n % 3 == 0:  # quiet in a started block for two days
+            # a third quiet in a started block for two days (due a nudge), a third who
+            # answered an hour ago (due nothing), a third who never started (an invitation)
+            last = {0: NOW - timedelta(days=2), 1: NOW - timedelta(hours=1)}.get(n % 3)
+            if mixed and last is not None:
                 conversations.append(
                     {
                         "participant_id": person,
@@ -109,19 +112,7 @@ async def seed(
                         "state": {"status": "active"},
                         "version": 1,
                         "started_at": joined,
-                        "updated_at": NOW - timedelta(days=2),
-                    }
-                )
-            elif mixed and n % 3 == 1:  # answered an hour ago: nothing for them
-                conversations.append(
-                    {
-                        "participant_id": person,
-                        "territory_id": place,
-                        "flow_id": "legal",
-                        "state": {"status": "active"},
-                        "version": 1,
-                        "started_at": joined,
-                        "updated_at": NOW - timedelta(hours=1),
+                        "updated_at": last,
                     }
                 )
         await session.execute(insert(Participant), participants)

@@ -78,6 +78,16 @@ class Quiet:
     """Nudges already planned or sent for this block."""
 
 
+def _finished_by_member() -> tuple[Any, ...]:
+    """Conditions on a conversation: a block the membership's person finished in its
+    territory (correlated to `Membership` in the enclosing query)."""
+    return (
+        Conversation.participant_id == Membership.participant_id,
+        Conversation.territory_id == Membership.territory_id,
+        Conversation.finished_at.is_not(None),
+    )
+
+
 class Outbox:
     """Queries over the outbox, in the caller's transaction."""
 
@@ -375,15 +385,7 @@ class Outbox:
         if role is not None:
             where.append(Membership.role == role)
         if finished:
-            where.append(
-                select(Conversation.id)
-                .where(
-                    Conversation.participant_id == Membership.participant_id,
-                    Conversation.territory_id == Membership.territory_id,
-                    Conversation.finished_at.is_not(None),
-                )
-                .exists()
-            )
+            where.append(select(Conversation.id).where(*_finished_by_member()).exists())
         rows = await self.session.execute(
             select(Membership.participant_id, Membership.territory_id)
             .join(Participant, Participant.id == Membership.participant_id)
@@ -418,15 +420,7 @@ class Outbox:
     async def unfinished_members(self, territory_id: int, blocks: int) -> list[int]:
         """Participants of a territory who can be reached and have finished fewer than
         `blocks` blocks there (those who never started included)."""
-        finished = (
-            select(func.count())
-            .where(
-                Conversation.participant_id == Membership.participant_id,
-                Conversation.territory_id == Membership.territory_id,
-                Conversation.finished_at.is_not(None),
-            )
-            .scalar_subquery()
-        )
+        finished = select(func.count()).where(*_finished_by_member()).scalar_subquery()
         rows = await self.session.scalars(
             select(Membership.participant_id)
             .join(Participant, Participant.id == Membership.participant_id)

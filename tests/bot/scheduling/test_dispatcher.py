@@ -60,6 +60,22 @@ async def daytime(sessions: Sessions, territory: Territory) -> None:
         )
 
 
+async def joined_long_ago(
+    sessions: Sessions, territory: Territory, people: list[SandboxUser]
+) -> None:
+    """These people agreed and joined two days ago, and never opened a block: each is due
+    an invitation."""
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        place = await session.get(Territory, territory.id)
+        assert place is not None
+        for someone in people:
+            person = await repo.ensure_participant("telegram", str(someone.id))
+            await repo.record_consent(person, language="en", display_name=None)
+            membership = await repo.join(person, place)
+            membership.joined_at = datetime.now(UTC) - timedelta(days=2)
+
+
 async def new_message(user: SandboxUser, before: int) -> str:
     await user.wait(lambda: len(user.messages) > before)
     return user.messages[before].text
@@ -265,15 +281,7 @@ async def test_a_broadcast_keeps_to_telegrams_limits(
     Telegram does: a broadcast to 60 people gets no 429."""
     await daytime(sessions, territory)
     people = [sandbox.user(800 + n, f"B{n}", "en") for n in range(60)]
-    async with sessions() as session, session.begin():
-        repo = Repository(session)
-        place = await session.get(Territory, territory.id)
-        assert place is not None
-        for someone in people:
-            person = await repo.ensure_participant("telegram", str(someone.id))
-            await repo.record_consent(person, language="en", display_name=None)
-            membership = await repo.join(person, place)
-            membership.joined_at = datetime.now(UTC) - timedelta(days=2)
+    await joined_long_ago(sessions, territory, people)
     sandbox.flood_control = FloodControl()
     timer = scheduling(running_bot)
     now = datetime.now(UTC)
@@ -297,15 +305,7 @@ async def test_replies_go_first_during_a_broadcast(
     for someone in writers:
         await join(someone, territory.join_code, "I agree")
     people = [sandbox.user(1000 + n, f"B{n}", "en") for n in range(60)]
-    async with sessions() as session, session.begin():
-        repo = Repository(session)
-        place = await session.get(Territory, territory.id)
-        assert place is not None
-        for someone in people:
-            person = await repo.ensure_participant("telegram", str(someone.id))
-            await repo.record_consent(person, language="en", display_name=None)
-            membership = await repo.join(person, place)
-            membership.joined_at = datetime.now(UTC) - timedelta(days=2)
+    await joined_long_ago(sessions, territory, people)
     sandbox.flood_control = FloodControl()
     timer = scheduling(running_bot)
     now = datetime.now(UTC)
