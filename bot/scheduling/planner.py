@@ -44,7 +44,9 @@ def _stamp(moment: datetime) -> int:
 
 
 async def plan(outbox: Outbox, now: datetime) -> Plan:
-    """Plan nudges, invitations and session reminders due from `now` on."""
+    """Plan what is due from `now` on: nudges, invitations, reminders before the session, the
+    summary before it and thanks after it, facilitators' digests; cancel what a moved session
+    date made stale."""
     territories = {t.id: t for t in await outbox.territories()}
     schedules = {t.id: Schedule.of(t.timezone, t.schedule) for t in territories.values()}
     messages: list[Planned] = []
@@ -105,7 +107,9 @@ async def _invitations(
     outbox: Outbox, now: datetime, schedules: dict[int, Schedule], shortest: timedelta
 ) -> list[Planned]:
     out = []
-    for person, place in await outbox.never_started(now - shortest):
+    for person, place, joined in await outbox.never_started(now - shortest):
+        if joined + schedules[place].nudge_after > now:
+            continue  # this territory waits longer than the shortest
         out.append(
             Planned(
                 f"{INVITATION}:{person}:{place}",

@@ -209,3 +209,18 @@ async def test_membership_rows_are_what_the_planner_reads(sessions: Sessions) ->
     assert {r.participant_id for r in rows} == {late} and len(rows) == 3
     async with sessions() as session:
         assert await session.scalar(select(Membership.number)) == 1
+
+
+async def test_each_territory_waits_its_own_time_before_an_invitation(sessions: Sessions) -> None:
+    quick = await territory(sessions, "America/Argentina/Cordoba")
+    patient = await territory(sessions, "America/Argentina/Cordoba")
+    async with sessions() as session, session.begin():
+        for place, hours in ((quick, 1), (patient, 48)):
+            found = await session.get(Territory, place)
+            assert found is not None
+            found.schedule = {"nudge_after_hours": hours}
+    two_hours_ago = START - timedelta(hours=2)
+    eager = await person(sessions, quick, "eager", two_hours_ago)
+    await person(sessions, patient, "calm", two_hours_ago)
+    await planning(sessions, START)
+    assert [(r.kind, r.participant_id) for r in await outbox(sessions)] == [("invitation", eager)]
