@@ -4,9 +4,10 @@ digest, the summary before the session, thanks after it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time
@@ -41,6 +42,34 @@ class Outgoing:
     """Further messages, sent after it (a summary longer than one message)."""
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every kind of message is written from."""
+
+    session: AsyncSession
+    outbox: Outbox
+    row: Claimed
+    person: Participant
+    territory: Territory
+    flows: Mapping[str, Flow]
+    tr: Translator
+    now: datetime
+
+    def reply(self, text: str, **more: Any) -> Outgoing:
+        return Outgoing(self.person.external_id, text, **more)
+
+    def same_session(self) -> bool:
+        """The row was planned for the territory's session date as it is now."""
+        at = self.territory.session_at
+        return at is not None and at.isoformat() == self.row.payload.get("session_at")
+
+    async def has_unfinished(self) -> bool:
+        return await has_unfinished(self.session, self.person, self.territory, self.flows)
+
+
+Composer = Callable[[Context], Awaitable["Outgoing | str"]]
+
+
 async def compose(
     session: AsyncSession, row: Claimed, now: datetime, flows: Mapping[str, Flow]
 ) -> Outgoing | str:
@@ -51,108 +80,105 @@ async def compose(
         return "person or territory gone"
     if person.stopped_at is not None or person.unreachable_at is not None:
         return "the person stopped reminders or cannot be reached"
+    composer = COMPOSERS.get(row.kind)
+    if composer is None:
+        return f"unknown kind {row.kind!r}"
     tr = translator(person.language or pick_language(None))
-    if row.kind == NUDGE:
-        flow = flows.get(row.payload.get("flow", ""))
-        conversation = await outbox.conversation(person.id, territory.id, flow.id) if flow else None
-        if flow is None or conversation is None or conversation.finished_at is not None:
-            return "block finished or gone"
-        if conversation.updated_at.isoformat() != row.payload.get("quiet_since"):
-            return "answered since"
-        block = tr(flow.short_title or flow.title)
-        return Outgoing(
-            person.external_id,
-            tr(texts.NUDGE, block=block, territory=territory.name),
-            (territory.id, flow.id),
-            tr(texts.NUDGE_BUTTON),
-        )
-    if row.kind == INVITATION:
-        if await outbox.has_started(person.id, territory.id):
-            return "started"
-        return Outgoing(person.external_id, tr(texts.INVITATION, territory=territory.name))
-    if row.kind == SESSION:
-        session_at = territory.session_at
-        if session_at is None or session_at.isoformat() != row.payload.get("session_at"):
-            return "session date changed"
-        if session_at <= now:
-            return "session over"
-        when = session_when(session_at, territory.timezone, tr.language)
-        text = tr(texts.SESSION_REMINDER, territory=territory.name, when=when)
-        if await has_unfinished(session, person, territory, flows):
-            text += "\n" + tr(texts.SESSION_REMINDER_UNFINISHED)
-        return Outgoing(person.external_id, text)
-    if row.kind == DIGEST:
-        return await _digest(session, row, person, territory, flows, tr, now)
-    if row.kind in (SUMMARY, THANKS):
-        session_at = territory.session_at
-        if session_at is None or session_at.isoformat() != row.payload.get("session_at"):
-            return "session date changed"
-        if row.kind == SUMMARY:
-            return await _summary(session, person, territory, flows, tr)
-        return await _thanks(session, person, territory, flows, tr)
-    if row.kind == REMIND:
-        if not await has_unfinished(session, person, territory, flows):
-            return "finished every block"
-        return Outgoing(person.external_id, tr(texts.REMIND_TEXT, territory=territory.name))
-    return f"unknown kind {row.kind!r}"
+    return await composer(Context(session, outbox, row, person, territory, flows, tr, now))
 
 
-async def _digest(
-    session: AsyncSession,
-    row: Claimed,
-    person: Participant,
-    territory: Territory,
-    flows: Mapping[str, Flow],
-    tr: Translator,
-    now: datetime,
-) -> Outgoing | str:
+async def _nudge(c: Context) -> Outgoing | str:
+    """Carry on where you stopped, with a button that opens the block."""
+    flow = c.flows.get(c.row.payload.get("flow", ""))
+    if flow is None:
+        return "block gone"
+    conversation = await c.outbox.conversation(c.person.id, c.territory.id, flow.id)
+    if conversation is None or conversation.finished_at is not None:
+        return "block finished"
+    if conversation.updated_at.isoformat() != c.row.payload.get("quiet_since"):
+        return "answered since"
+    block = c.tr(flow.short_title or flow.title)
+    text = c.tr(texts.NUDGE, block=block, territory=c.territory.name)
+    return c.reply(text, resume=(c.territory.id, flow.id), button=c.tr(texts.NUDGE_BUTTON))
+
+
+async def _invitation(c: Context) -> Outgoing | str:
+    if await c.outbox.has_started(c.person.id, c.territory.id):
+        return "started"
+    return c.reply(c.tr(texts.INVITATION, territory=c.territory.name))
+
+
+async def _session_reminder(c: Context) -> Outgoing | str:
+    if not c.same_session():
+        return "session date changed"
+    session_at = c.territory.session_at
+    assert session_at is not None
+    if session_at <= c.now:
+        return "session over"
+    when = session_when(session_at, c.territory.timezone, c.tr.language)
+    text = c.tr(texts.SESSION_REMINDER, territory=c.territory.name, when=when)
+    if await c.has_unfinished():
+        text += "\n" + c.tr(texts.SESSION_REMINDER_UNFINISHED)
+    return c.reply(text)
+
+
+async def _remind(c: Context) -> Outgoing | str:
+    """A facilitator's reminder (/remind), to people who have not finished."""
+    if not await c.has_unfinished():
+        return "finished every block"
+    return c.reply(c.tr(texts.REMIND_TEXT, territory=c.territory.name))
+
+
+async def _digest(c: Context) -> Outgoing | str:
     """Progress, and what changed since the last digest (or the last day)."""
-    reports = Reports(session)
-    since = await Outbox(session).last_sent(person.id, territory.id, DIGEST)
-    since = since or now - timedelta(days=1)
-    changes = await reports.changes_since(territory.id, since)
-    progress = progress_text(await reports.progress(territory.id), flows, territory.name, tr)
-    changed = esc(
-        tr.text(texts.digest_changes(changes.answering, changes.finished, changes.joined))
-    )
-    return Outgoing(person.external_id, f"{progress}\n\n{changed}", html=True)
+    reports = Reports(c.session)
+    since = await c.outbox.last_sent(c.person.id, c.territory.id, DIGEST)
+    changes = await reports.changes_since(c.territory.id, since or c.now - timedelta(days=1))
+    progress = await reports.progress(c.territory.id)
+    counts = texts.digest_changes(changes.answering, changes.finished, changes.joined)
+    text = progress_text(progress, c.flows, c.territory.name, c.tr)
+    return c.reply(f"{text}\n\n{esc(c.tr.text(counts))}", html=True)
 
 
-async def _summary(
-    session: AsyncSession,
-    person: Participant,
-    territory: Territory,
-    flows: Mapping[str, Flow],
-    tr: Translator,
-) -> Outgoing | str:
+async def _summary(c: Context) -> Outgoing | str:
     """The day before the session: the territory's summary, as /summary writes it (the chart
     is one /summary away)."""
-    figures = await territory_figures(session, territory, flows)
+    if not c.same_session():
+        return "session date changed"
+    figures = await territory_figures(c.session, c.territory, c.flows)
     if not figures.answered:
         return "nobody answered"
-    head = esc(tr(texts.SUMMARY_TOMORROW, territory=territory.name))
-    chunks = [chunk.html for chunk in pack(summary_sections(figures, flows, tr))]
-    return Outgoing(person.external_id, head, html=True, more=tuple(chunks))
+    head = esc(c.tr(texts.SUMMARY_TOMORROW, territory=c.territory.name))
+    chunks = [chunk.html for chunk in pack(summary_sections(figures, c.flows, c.tr))]
+    return c.reply(head, html=True, more=tuple(chunks))
 
 
-async def _thanks(
-    session: AsyncSession,
-    person: Participant,
-    territory: Territory,
-    flows: Mapping[str, Flow],
-    tr: Translator,
-) -> Outgoing | str:
+async def _thanks(c: Context) -> Outgoing | str:
     """After the session: thanks, and the person's scores beside the territory's."""
-    stored = await Repository(session).conversations(person, territory)
-    finished = {c.flow_id for c in stored if engine.is_finished(c.state)}
-    answers = {c.flow_id: c.state.get("answers", {}) for c in stored}
-    mine = own_scores(answers, finished, flows, territory.profile)
+    if not c.same_session():
+        return "session date changed"
+    stored = await Repository(c.session).conversations(c.person, c.territory)
+    finished = {s.flow_id for s in stored if engine.is_finished(s.state)}
+    answers = {s.flow_id: s.state.get("answers", {}) for s in stored}
+    mine = own_scores(answers, finished, c.flows, c.territory.profile)
     if not mine:
         return "no finished block"
-    figures = await territory_figures(session, territory, flows)
-    results = results_text(mine, figures.blocks, flows, territory.name, tr)
-    head = esc(tr(texts.THANKS, territory=territory.name))
-    return Outgoing(person.external_id, f"{head}\n\n{results}", html=True)
+    figures = await territory_figures(c.session, c.territory, c.flows)
+    results = results_text(mine, figures.blocks, c.flows, c.territory.name, c.tr)
+    head = esc(c.tr(texts.THANKS, territory=c.territory.name))
+    return c.reply(f"{head}\n\n{results}", html=True)
+
+
+COMPOSERS: dict[str, Composer] = {
+    NUDGE: _nudge,
+    INVITATION: _invitation,
+    SESSION: _session_reminder,
+    REMIND: _remind,
+    DIGEST: _digest,
+    SUMMARY: _summary,
+    THANKS: _thanks,
+}
+"""How each kind of scheduled message is written."""
 
 
 def open_block_count(territory: Territory, flows: Mapping[str, Flow]) -> int:
