@@ -127,8 +127,10 @@ def _sqlite_reader_begin(connection: Any) -> None:
 
 def create_reader(url: str) -> AsyncEngine | None:
     """For an SQLite file, an engine of read-only connections that run their statements in
-    their own threads (aiosqlite's default), so that a long read holds neither the writer nor
-    the event loop; WAL lets it read while others write. None for another database."""
+    their own threads (aiosqlite's default), so that a long read does not hold the writer and
+    SQLite's work on it does not block the event loop (the rows are still turned into Python
+    objects in the loop's thread); WAL lets it read while others write. None for another
+    database."""
     path = make_url(url).database
     if not is_sqlite(url) or not path or path == ":memory:":
         return None
