@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,8 +16,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
 from bot.conversations import is_open
+from bot.reports.charts import radar
 from bot.reports.figures import own_scores, territory_figures
-from bot.reports.summary_text import esc, pack, progress_text, results_text, summary_sections
+from bot.reports.summary_text import (
+    esc,
+    pack,
+    progress_text,
+    radar_caption,
+    radar_series,
+    results_text,
+    summary_sections,
+)
 from bot.scheduling.planner import DIGEST, INVITATION, NUDGE, REMIND, SESSION, SUMMARY, THANKS
 from dialogs import engine
 from dialogs.i18n import Translator, pick_language, translator
@@ -40,6 +50,9 @@ class Outgoing:
     """The text (and `more`) is Telegram HTML; else plain text."""
     more: tuple[str, ...] = ()
     """Further messages, sent after it (a summary longer than one message)."""
+    picture: Callable[[], bytes] | None = None
+    """A PNG drawn when it is sent (a chart), shown after the text with `caption` (HTML)."""
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -141,8 +154,8 @@ async def _digest(c: Context) -> Outgoing | str:
 
 
 async def _summary(c: Context) -> Outgoing | str:
-    """The day before the session: the territory's summary, as /summary writes it (the chart
-    is one /summary away)."""
+    """The day before the session: the territory's summary as /summary gives it, the radar
+    chart, then the figures and open answers of each block."""
     if not c.same_session():
         return "session date changed"
     figures = await territory_figures(c.session, c.territory, c.flows)
@@ -150,7 +163,14 @@ async def _summary(c: Context) -> Outgoing | str:
         return "nobody answered"
     head = esc(c.tr(texts.SUMMARY_TOMORROW, territory=c.territory.name))
     chunks = [chunk.html for chunk in pack(summary_sections(figures, c.flows, c.tr))]
-    return c.reply(head, html=True, more=tuple(chunks))
+    axes, series = radar_series(figures, c.flows, c.tr)
+    return c.reply(
+        head,
+        html=True,
+        more=tuple(chunks),
+        picture=partial(radar, axes, series),
+        caption=radar_caption(c.territory.name, series, c.tr),
+    )
 
 
 async def _thanks(c: Context) -> Outgoing | str:
@@ -198,7 +218,10 @@ def session_when(moment: datetime, timezone: str, language: str) -> str:
     """A session's date and time as the language writes them, in the territory's time zone,
     with its offset ("martes, 1 de junio de 2027, 16:15 (GMT+02:00)")."""
     zone = ZoneInfo(timezone)
-    day = format_date(moment.astimezone(zone), "full", locale=language)
+    local = moment.astimezone(zone)
+    day = format_date(local, "full", locale=language)
+    if language == "fr" and local.day == 1:  # French writes the first of the month "1er"
+        day = day.replace(" 1 ", " 1er ", 1)
     hour = format_time(moment, "short", tzinfo=zone, locale=language)
     offset = format_datetime(moment, "ZZZZ", tzinfo=zone, locale=language)
     return f"{day}, {hour} ({offset})"

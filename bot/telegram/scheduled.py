@@ -13,12 +13,13 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.scheduling.dispatcher import PER_CHAT, MayHaveArrived, Refused, TryLater, Unreachable
 from bot.scheduling.messages import Outgoing
 from bot.telegram.callbacks import MenuCb
 from bot.telegram.render import esc
+from bot.telegram.sending import DRAWING
 
 
 class TelegramChannel:
@@ -39,7 +40,13 @@ class TelegramChannel:
             texts = [esc(text) for text in texts]
         try:
             sent = await self.bot.send_message(chat, texts[0], reply_markup=keyboard)
-            for more in texts[1:]:  # one message a second per chat, as Telegram asks
+            if message.picture is not None:  # drawn off the event loop, as replies' charts
+                image = await asyncio.get_running_loop().run_in_executor(DRAWING, message.picture)
+                await asyncio.sleep(PER_CHAT)  # one message a second per chat, as Telegram asks
+                await self.bot.send_photo(
+                    chat, BufferedInputFile(image, "chart.png"), caption=message.caption or None
+                )
+            for more in texts[1:]:
                 await asyncio.sleep(PER_CHAT)
                 await self.bot.send_message(chat, more)
         except TelegramForbiddenError as error:

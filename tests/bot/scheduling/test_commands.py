@@ -10,9 +10,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Sandbox
+from dialogs.loader import load_flows
 from storage.models import OutboxMessage, Territory
 from tests.bot.harness import RunningBot, join, reply_to
 from tests.bot.scheduling.test_dispatcher import daytime, new_message, scheduling
+from tests.seeding import Seeder, context, level
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -42,7 +44,7 @@ async def test_session_schedule_and_remind_in_french(
     )
     saved = await reply_to(marie, "/session 2099-06-01 16:15")
     assert saved.text == (
-        "C'est enregistré : la séance pour Dakar <Plateau> & Co a lieu le lundi 1 juin 2099, "
+        "C'est enregistré : la séance pour Dakar <Plateau> & Co a lieu le lundi 1er juin 2099, "
         "16:15 (UTC+00:00). Je reprogramme les rappels."
     )
     async with sessions() as session:
@@ -117,3 +119,62 @@ async def test_remind_at_night_waits_for_the_morning_in_spanish(
     assert said == (
         f"Listo: 1 persona lo recibirá a las {morning}, después de las horas de descanso."
     )
+
+
+async def test_a_digest_the_summary_the_day_before_and_thanks_after_the_session(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    await daytime(sessions, territory)
+    marie = sandbox.user(760, "Marie", "fr")
+    await join(marie, territory.facilitator_code, "J'accepte")
+    seeder = Seeder(sessions, load_flows(), next_id=760)
+    for _ in range(3):  # people 761, 762, 763 answered two blocks
+        await seeder.person(
+            territory, {"context": context("official"), "legal": level("2")}, language="fr"
+        )
+    people = [sandbox.user(761 + n, f"P{n}", "fr") for n in range(3)]
+
+    assert (await reply_to(marie, "/digest")).text.startswith("Envoyez /digest et une heure")
+    assert (await reply_to(marie, "/digest 25:00")).text.startswith("Je ne comprends pas « 25:00 »")
+    assert (await reply_to(marie, "/digest 7h30")).text == (
+        "Chaque jour à 07:30 (heure de Africa/Dakar), vous recevrez l'avancement pour "
+        "Dakar <Plateau> & Co et ce qui a changé."
+    )
+    timer = scheduling(running_bot)
+    now = datetime.now(UTC)
+    await timer.plan(now)
+    seven = now.replace(hour=7, minute=30, second=0, microsecond=0)  # Dakar is UTC+0
+    due = seven if seven >= now else seven + timedelta(days=1)
+    before = len(marie.messages)
+    await timer.dispatcher.tick(due)
+    digest = await new_message(marie, before)
+    assert digest.endswith(
+        "Depuis le dernier point : 3 personnes ont répondu. Blocs terminés : 6. "
+        "Nouvelles personnes : 4."
+    )
+
+    session_at = (now + timedelta(days=3)).replace(microsecond=0)
+    local = session_at.strftime("%Y-%m-%d %H:%M")
+    assert (await reply_to(marie, f"/session {local}")).text.startswith("C'est enregistré")
+    await timer.plan(now)
+    before = len(marie.messages)
+    await timer.dispatcher.tick(session_at - timedelta(hours=23))
+    await marie.wait(lambda: any("a lieu demain" in m.text for m in marie.messages[before:]))
+    await marie.wait(lambda: any("Cadres juridiques" in m.text for m in marie.messages[before:]))
+    [chart] = [m for m in marie.messages[before:] if m.kind == "photo"]  # the radar, as /summary
+    assert chart.text.startswith("Dakar <Plateau> & Co")
+
+    counts = [len(p.messages) for p in people]
+    await timer.dispatcher.tick(session_at + timedelta(hours=3))
+    for someone, count in zip(people, counts, strict=True):
+        await someone.wait(
+            lambda s=someone, c=count: any(
+                m.text.startswith("Merci pour vos réponses pour Dakar <Plateau> & Co !")
+                for m in s.messages[c:]
+            )
+        )
+    thanks = next(m for m in people[0].messages if m.text.startswith("Merci pour vos"))
+    assert "Cadres juridiques" in thanks.text  # their score, next to the territory's
+    async with sessions() as session:
+        kinds = sorted((await session.scalars(select(OutboxMessage.kind))).all())
+    assert kinds.count("thanks") == 3 and kinds.count("summary") == 1
