@@ -19,6 +19,7 @@ from typing import Protocol
 from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.reports.figures import TerritoryFigures
 from bot.scheduling.messages import Outgoing, compose
 from bot.scheduling.pacing import Pace
 from dialogs.model import Flow
@@ -79,6 +80,7 @@ class Dispatcher:
         """What the whole process sends (the channel notes every message): replies first."""
         self.limiter = AsyncLimiter(1, 1 / per_second)  # no bursts: even spacing
         self.last_sent: dict[str, float] = {}
+        self.figures: dict[int, TerritoryFigures] = {}
         self.running = asyncio.Lock()
 
     async def tick(self, now: datetime | None = None) -> int:
@@ -88,6 +90,7 @@ class Dispatcher:
         async with self.running:
             moment = now or utcnow()
             handled = 0
+            self.figures = {}  # a territory's figures, once per tick
             while True:
                 claimed = await self.database.run(lambda s, at=moment: Outbox(s).claim(at, BATCH))
                 async with asyncio.TaskGroup() as sending:
@@ -106,7 +109,9 @@ class Dispatcher:
         """The message of a row; None when it is no longer wanted (then cancelled) or could
         not be written (then tried again later)."""
         try:
-            outgoing = await self.database.run(lambda s: compose(s, row, now, self.flows))
+            outgoing = await self.database.run(
+                lambda s: compose(s, row, now, self.flows, self.figures)
+            )
         except Exception:
             log.exception("could not compose scheduled message %s", row.key)
             await self._record(row, "again", "could not compose", now)

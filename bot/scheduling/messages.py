@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.conversations import is_open
 from bot.reports.charts import radar
-from bot.reports.figures import own_scores, territory_figures
+from bot.reports.figures import TerritoryFigures, own_scores, territory_figures
 from bot.reports.summary_text import (
     esc,
     pack,
@@ -67,6 +67,16 @@ class Context:
     flows: Mapping[str, Flow]
     tr: Translator
     now: datetime
+    figures_cache: dict[int, TerritoryFigures]
+
+    async def figures(self) -> TerritoryFigures:
+        """The territory's figures, computed once per dispatcher tick: thanks to a thousand
+        people would otherwise read and score the whole territory a thousand times."""
+        found = self.figures_cache.get(self.territory.id)
+        if found is None:
+            found = await territory_figures(self.session, self.territory, self.flows)
+            self.figures_cache[self.territory.id] = found
+        return found
 
     def reply(self, text: str, **more: Any) -> Outgoing:
         return Outgoing(self.person.external_id, text, **more)
@@ -84,9 +94,14 @@ Composer = Callable[[Context], Awaitable["Outgoing | str"]]
 
 
 async def compose(
-    session: AsyncSession, row: Claimed, now: datetime, flows: Mapping[str, Flow]
+    session: AsyncSession,
+    row: Claimed,
+    now: datetime,
+    flows: Mapping[str, Flow],
+    figures_cache: dict[int, TerritoryFigures] | None = None,
 ) -> Outgoing | str:
-    """The message for a claimed row, or why it is no longer wanted."""
+    """The message for a claimed row, or why it is no longer wanted (`figures_cache`: the
+    territories' figures already computed, shared by the rows of one tick)."""
     outbox = Outbox(session)
     person, territory = await outbox.recipient(row.participant_id, row.territory_id)
     if person is None or territory is None:
@@ -97,7 +112,18 @@ async def compose(
     if composer is None:
         return f"unknown kind {row.kind!r}"
     tr = translator(person.language or pick_language(None))
-    return await composer(Context(session, outbox, row, person, territory, flows, tr, now))
+    context = Context(
+        session,
+        outbox,
+        row,
+        person,
+        territory,
+        flows,
+        tr,
+        now,
+        {} if figures_cache is None else figures_cache,
+    )
+    return await composer(context)
 
 
 async def _nudge(c: Context) -> Outgoing | str:
@@ -158,7 +184,7 @@ async def _summary(c: Context) -> Outgoing | str:
     chart, then the figures and open answers of each block."""
     if not c.same_session():
         return "session date changed"
-    figures = await territory_figures(c.session, c.territory, c.flows)
+    figures = await c.figures()
     if not figures.answered:
         return "nobody answered"
     head = esc(c.tr(texts.SUMMARY_TOMORROW, territory=c.territory.name))
@@ -183,7 +209,7 @@ async def _thanks(c: Context) -> Outgoing | str:
     mine = own_scores(answers, finished, c.flows, c.territory.profile)
     if not mine:
         return "no finished block"
-    figures = await territory_figures(c.session, c.territory, c.flows)
+    figures = await c.figures()
     results = results_text(mine, figures.blocks, c.flows, c.territory.name, c.tr)
     head = esc(c.tr(texts.THANKS, territory=c.territory.name))
     return c.reply(f"{head}\n\n{results}", html=True)

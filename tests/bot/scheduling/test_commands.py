@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from babel.dates import format_time
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Sandbox
+from bot.scheduling import messages
 from dialogs.loader import load_flows
 from storage.models import OutboxMessage, Territory
 from tests.bot.harness import RunningBot, join, reply_to
@@ -122,7 +124,11 @@ async def test_remind_at_night_waits_for_the_morning_in_spanish(
 
 
 async def test_a_digest_the_summary_the_day_before_and_thanks_after_the_session(
-    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+    sandbox: Sandbox,
+    running_bot: RunningBot,
+    territory: Territory,
+    sessions: Sessions,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await daytime(sessions, territory)
     marie = sandbox.user(760, "Marie", "fr")
@@ -165,7 +171,16 @@ async def test_a_digest_the_summary_the_day_before_and_thanks_after_the_session(
     assert chart.text.startswith("Dakar <Plateau> & Co")
 
     counts = [len(p.messages) for p in people]
+    computed = []
+    real = messages.territory_figures
+
+    async def counted(*args: object) -> object:
+        computed.append(args)
+        return await real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(messages, "territory_figures", counted)
     await timer.dispatcher.tick(session_at + timedelta(hours=3))
+    assert len(computed) == 1  # the territory's figures, once for the three thanks
     for someone, count in zip(people, counts, strict=True):
         await someone.wait(
             lambda s=someone, c=count: any(
