@@ -96,7 +96,7 @@ async def digest(
             )
             out.say(now)
         return
-    if given in ("off", "no", "0", "stop"):
+    if given in ("off", "no", "non", "0", "stop"):
         mine.digest_time = None
         await Outbox(repo.session).cancel_kind(participant.id, territory.id, DIGEST, "digest off")
         out.say(tr(texts.DIGEST_OFF, territory=territory.name))
