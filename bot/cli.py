@@ -253,13 +253,18 @@ def parse_schedule(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError("--nudge-after is a number of hours from 1 to 336")
         changes["nudge_after_hours"] = args.nudge_after
     if args.reminders is not None:
-        try:
-            hours = [float(h) for h in args.reminders.split(",") if h.strip()]
-        except ValueError:
-            raise UsageError(f"--reminders {args.reminders!r} is not like 168,48,3") from None
-        if any(h <= 0 or h > 24 * 60 for h in hours):
-            raise UsageError("--reminders are hours before the session, from 0 to 1440")
-        changes["reminder_hours"] = hours
+        if args.reminders.strip().lower() == "none":
+            changes["reminder_hours"] = []
+        else:
+            try:
+                hours = sorted({float(h) for h in args.reminders.split(",")}, reverse=True)
+            except ValueError:
+                raise UsageError(
+                    f"--reminders {args.reminders!r} is not like 168,48,3 (or none)"
+                ) from None
+            if any(h <= 0 or h > 24 * 60 for h in hours):
+                raise UsageError("--reminders are hours before the session, more than 0, to 1440")
+            changes["reminder_hours"] = hours
     return changes
 
 
@@ -271,31 +276,38 @@ def cmd_territory_schedule(args: argparse.Namespace) -> int:
 
         found = await repo.territory_by_code(args.code)
         if found is None:
-            raise UsageError(f"no territory has the code {args.code!r}")
+            raise UsageError(
+                f"no territory has the code {args.code!r} "
+                "(sse-facilitator territory list shows them)"
+            )
         territory = found.territory
         if args.session_at is not None:
             if args.session_at.lower() == "none":
                 territory.session_at = None
             else:
                 try:
-                    territory.session_at = territories.session_at(
-                        args.session_at, territory.timezone
-                    )
+                    moment = territories.session_at(args.session_at, territory.timezone)
                 except territories.Invalid:
                     raise UsageError(
-                        f"--session-at {args.session_at!r} is not an ISO date-time "
-                        "(e.g. 2027-06-01T16:15+02:00), or none"
+                        f"--session-at {args.session_at!r} is not a date and time in the "
+                        "territory's time zone (e.g. 2027-06-01 16:15), or none"
                     ) from None
+                if moment <= datetime.now(UTC):
+                    raise UsageError(f"--session-at {args.session_at!r} is in the past")
+                territory.session_at = moment
         if changes:
             territory.schedule = {**(territory.schedule or {}), **changes}
         settings = {**DEFAULTS, **(territory.schedule or {})}
         zone = ZoneInfo(territory.timezone)
         when = territory.session_at.astimezone(zone).isoformat() if territory.session_at else "-"
         print(f"{territory.name}: session {when}")
-        print(f"Quiet hours: {'-'.join(settings['quiet'])} ({territory.timezone})")
+        start, end = settings["quiet"]
+        quiet = "none" if start == end else f"{start}-{end} ({territory.timezone})"
+        print(f"Quiet hours: {quiet}")
         print(f"Nudge after: {settings['nudge_after_hours']:g} hours without an answer")
-        reminders = ", ".join(f"{h:g}" for h in settings["reminder_hours"])
-        print(f"Reminders: {reminders} hours before the session")
+        hours = settings["reminder_hours"]
+        reminders = ", ".join(f"{h:g}" for h in hours) + " hours before the session"
+        print(f"Reminders: {reminders if hours else 'none'}")
         print("The running bot plans with these within a minute.")
         return 0
 

@@ -99,6 +99,8 @@ def session_at(text: str, zone: str) -> datetime:
     """A date and time typed as 2027-06-01 16:15 (or ISO 8601, e.g. 2027-06-01T16:15+02:00);
     without an offset, it is read in the territory's time zone."""
     typed = " ".join(text.split())
+    if not re.search(r"\d[:h]\d", typed):  # a day with no time would mean midnight
+        raise Invalid("session_at", text)
     when: datetime | None = None
     try:
         when = datetime.fromisoformat(typed)

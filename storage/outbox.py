@@ -96,7 +96,10 @@ class Outbox:
         self.session = session
 
     async def plan(self, messages: Iterable[Planned], now: datetime) -> int:
-        """Insert the messages whose key is new; how many were new."""
+        """Insert the messages whose key is new, and plan again those whose row was cancelled
+        (their reason is back: /start after /stop, a session date set back, a digest turned on
+        again); rows planned, claimed, sent or failed stay as they are. How many were new or
+        planned again."""
         rows = [
             {
                 "key": m.key,
@@ -116,7 +119,18 @@ class Outbox:
         if self.session.bind.dialect.name == "postgresql":
             return await self._plan_postgresql(rows, now)
         table = OutboxMessage.__table__
-        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["key"])
+        statement = sqlite_insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={
+                "status": "planned",
+                "due_at": statement.excluded.due_at,
+                "attempts": 0,
+                "lease_until": None,
+                "last_error": None,
+            },
+            where=table.c.status == "cancelled",
+        )
         result = await self.session.execute(statement.returning(table.c.id), rows)
         return len(result.all())
 
@@ -141,7 +155,9 @@ class Outbox:
             "SELECT k, kd, p, t, pl::jsonb, d, 'planned', 0, :now "
             "FROM unnest(:keys, :kinds, :people, :places, :payloads, :dues) "
             "AS u(k, kd, p, t, pl, d) "
-            "ON CONFLICT (key) DO NOTHING RETURNING id"
+            "ON CONFLICT (key) DO UPDATE SET status = 'planned', due_at = EXCLUDED.due_at, "
+            "attempts = 0, lease_until = NULL, last_error = NULL "
+            "WHERE outbox.status = 'cancelled' RETURNING id"
         ).bindparams(
             *(bindparam(name, type_=ARRAY(kind)) for name, (_, kind) in columns.items()),
             bindparam("now", type_=DateTime(timezone=True)),
@@ -209,8 +225,9 @@ class Outbox:
         return await self._cancel([OutboxMessage.participant_id == participant_id], why)
 
     async def cancel_stale_sessions(self, current: dict[int, datetime], why: str) -> int:
-        """Cancel the session reminders still to send whose date is not their territory's
-        session ahead (`current`, by territory id): one read, one update."""
+        """Cancel what is still to send about a session date that is not their territory's
+        any more (`current`: each territory's session date, past or ahead, by territory id):
+        one read, one update."""
         table = OutboxMessage
         rows = await self.session.execute(
             select(table.id, table.territory_id, table.payload["session_at"].as_string()).where(

@@ -184,6 +184,8 @@ async def _summary(c: Context) -> Outgoing | str:
     chart, then the figures and open answers of each block."""
     if not c.same_session():
         return "session date changed"
+    if c.territory.session_at is not None and c.territory.session_at <= c.now:
+        return "session over"
     figures = await c.figures()
     if not figures.answered:
         return "nobody answered"

@@ -129,14 +129,11 @@ async def _reminders(
     territories: dict[int, Territory],
     schedules: dict[int, Schedule],
 ) -> tuple[list[Planned], int]:
-    """Reminders before each territory's session (those still ahead), and how many planned
-    for another date, or for a session now past, were cancelled."""
-    ahead = {
-        t.id: t.session_at
-        for t in territories.values()
-        if t.session_at is not None and t.session_at > now
-    }
-    cancelled = await outbox.cancel_stale_sessions(ahead, "session date changed or past")
+    """Reminders before each territory's session (those still ahead), the summary before it
+    and thanks after it; and how many planned for another date were cancelled."""
+    dates = {t.id: t.session_at for t in territories.values() if t.session_at is not None}
+    cancelled = await outbox.cancel_stale_sessions(dates, "session date changed")
+    ahead = {place: at for place, at in dates.items() if at > now}
     wanted: dict[int, list[tuple[str, datetime]]] = {}
     for place, session in ahead.items():
         schedule = schedules[place]

@@ -191,10 +191,18 @@ def test_territory_schedule_shows_and_changes_the_session_and_the_rules(
         "Nudge after: 48 hours without an answer",
         "Reminders: 24, 2 hours before the session",
     ]
+    off = cli(
+        "territory", "schedule", code, "--quiet", "08:00-08:00", "--reminders", "none",
+        cwd=tmp_path, database_url=database_url,
+    )  # fmt: skip
+    assert off.stdout.splitlines()[1:4:2] == ["Quiet hours: none", "Reminders: none"]
     for wrong, says in (
         (["--quiet", "9pm-8am"], "--quiet '9pm-8am' is not like 21:00-08:00"),
-        (["--reminders", "soon"], "--reminders 'soon' is not like 168,48,3"),
-        (["--session-at", "next week"], "--session-at 'next week' is not an ISO date-time"),
+        (["--reminders", "soon"], "--reminders 'soon' is not like 168,48,3 (or none)"),
+        (["--reminders", "0"], "--reminders are hours before the session, more than 0"),
+        (["--session-at", "next week"], "--session-at 'next week' is not a date and time"),
+        (["--session-at", "2027-06-01"], "--session-at '2027-06-01' is not a date and time"),
+        (["--session-at", "2020-01-01 10:00"], "--session-at '2020-01-01 10:00' is in the past"),
     ):
         refused = cli(
             "territory", "schedule", code, *wrong, cwd=tmp_path, database_url=database_url

@@ -40,6 +40,8 @@ def test_a_session_time_without_offset_is_in_the_territory_zone() -> None:
     assert given.isoformat() == "2027-06-01T16:15:00+00:00"
     with pytest.raises(territories.Invalid):
         territories.session_at("tomorrow", "Europe/Paris")
+    with pytest.raises(territories.Invalid):  # a day without a time would mean midnight
+        territories.session_at("2027-06-01", "Europe/Paris")
 
 
 def test_links() -> None:

@@ -101,11 +101,11 @@ async def digest(
         await Outbox(repo.session).cancel_kind(participant.id, territory.id, DIGEST, "digest off")
         out.say(tr(texts.DIGEST_OFF, territory=territory.name))
         return
-    match = re.fullmatch(r"([01]?\d|2[0-3])[:h.]([0-5]\d)", given)
+    match = re.fullmatch(r"([01]?\d|2[0-3])(?:[:h.]([0-5]\d)|h)", given)  # 18:00, 18h30, 18h
     if match is None:
         out.say(tr(texts.DIGEST_UNREADABLE, given=given[:20]))
         return
-    at = f"{int(match[1]):02d}:{match[2]}"
+    at = f"{int(match[1]):02d}:{match[2] or '00'}"
     mine.digest_time = at
     await Outbox(repo.session).cancel_kind(participant.id, territory.id, DIGEST, "digest moved")
     out.say(tr(texts.DIGEST_SET, time=at, timezone=zone, territory=territory.name))

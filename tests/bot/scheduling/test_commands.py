@@ -142,6 +142,7 @@ async def test_a_digest_the_summary_the_day_before_and_thanks_after_the_session(
 
     assert (await reply_to(marie, "/digest")).text.startswith("Envoyez /digest et une heure")
     assert (await reply_to(marie, "/digest 25:00")).text.startswith("Je ne comprends pas « 25:00 »")
+    assert (await reply_to(marie, "/digest 18h")).text.startswith("Chaque jour à 18:00 ")
     assert (await reply_to(marie, "/digest 7h30")).text == (
         "Chaque jour à 07:30 (heure de Africa/Dakar), vous recevrez l'avancement pour "
         "Dakar <Plateau> & Co et ce qui a changé."

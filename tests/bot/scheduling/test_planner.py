@@ -224,3 +224,40 @@ async def test_each_territory_waits_its_own_time_before_an_invitation(sessions: 
     await person(sessions, patient, "calm", two_hours_ago)
     await planning(sessions, START)
     assert [(r.kind, r.participant_id) for r in await outbox(sessions)] == [("invitation", eager)]
+
+
+async def test_what_was_cancelled_comes_back_when_its_reason_does(sessions: Sessions) -> None:
+    """The same session date set again, /start after /stop: the reminders are planned again;
+    and the thanks planned for a session survive it starting."""
+    session_at = START + timedelta(days=3)
+    place = await territory(sessions, "America/Argentina/Cordoba", session_at)
+    ana = await person(sessions, place, "ana", START)
+    await started(sessions, ana, place, "legal", START)
+    async with sessions() as session, session.begin():
+        await session.execute(update(Conversation).values(finished_at=START))
+    await planning(sessions, START)
+    kinds = sorted(r.kind for r in waiting(await outbox(sessions), "session"))
+    assert kinds == ["session", "session"]  # 2 days and 3 hours before; 7 days is past
+
+    async with sessions() as session, session.begin():  # /session with the same date
+        await Outbox(session).cancel_session_reminders(place, "session date changed")
+    assert waiting(await outbox(sessions), "session") == []
+    await planning(sessions, START)
+    assert len(waiting(await outbox(sessions), "session")) == 2
+
+    async with sessions() as session, session.begin():  # /stop, then /start
+        someone = await session.get(Participant, ana)
+        assert someone is not None
+        await Repository(session).set_stopped(someone, True)
+    await planning(sessions, START)
+    assert waiting(await outbox(sessions), "session") == []
+    async with sessions() as session, session.begin():
+        someone = await session.get(Participant, ana)
+        assert someone is not None
+        await Repository(session).set_stopped(someone, False)
+    await planning(sessions, START)
+    assert len(waiting(await outbox(sessions), "session")) == 2
+
+    await planning(sessions, session_at + timedelta(minutes=30))  # the session has begun
+    [thanks] = waiting(await outbox(sessions), "thanks")
+    assert thanks.due_at == session_at + timedelta(hours=2)
