@@ -261,3 +261,15 @@ async def test_what_was_cancelled_comes_back_when_its_reason_does(sessions: Sess
     await planning(sessions, session_at + timedelta(minutes=30))  # the session has begun
     [thanks] = waiting(await outbox(sessions), "thanks")
     assert thanks.due_at == session_at + timedelta(hours=2)
+
+
+async def test_one_process_plans_at_a_time(sessions: Sessions) -> None:
+    """On PostgreSQL, planning takes an advisory lock for its transaction: a second planner
+    (another process) skips its pass meanwhile. On SQLite the single writer does this."""
+    async with sessions() as first, first.begin():
+        assert await Outbox(first).planning_lock()
+        async with sessions() as second, second.begin():
+            other = await Outbox(second).planning_lock()
+            assert other is (first.bind.dialect.name != "postgresql")
+    async with sessions() as again, again.begin():  # released with the first transaction
+        assert await Outbox(again).planning_lock()
