@@ -249,6 +249,12 @@ def parse_schedule(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(f"--quiet {args.quiet!r} is not like 21:00-08:00")
         changes["quiet"] = args.quiet.split("-")
     if args.nudge_after is not None:
+        try:
+            args.nudge_after = float(args.nudge_after)
+        except ValueError:
+            raise UsageError(
+                f"--nudge-after {args.nudge_after!r} is not a number of hours"
+            ) from None
         if not 1 <= args.nudge_after <= 24 * 14:
             raise UsageError("--nudge-after is a number of hours from 1 to 336")
         changes["nudge_after_hours"] = args.nudge_after
@@ -570,7 +576,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedule.add_argument("--session-at", help="the session's date-time, ISO 8601, or none")
     schedule.add_argument("--quiet", metavar="HH:MM-HH:MM", help="quiet hours, e.g. 21:00-08:00")
     schedule.add_argument(
-        "--nudge-after", type=float, metavar="HOURS", help="hours without an answer before a nudge"
+        "--nudge-after", metavar="HOURS", help="hours without an answer before a nudge"
     )
     schedule.add_argument(
         "--reminders", metavar="H,H,H", help="hours before the session, e.g. 168,48,3"

@@ -595,6 +595,7 @@ SCHEDULED_KINDS = {
     "thanks": N_("thanks, with their results"),
     "digest": N_("a facilitator's daily digest"),
 }
+REMIND_NO_PARTICIPANTS = N_("No participant has joined {territory} yet: nobody to remind.")
 REMIND_NOBODY = N_(
     "Everyone in {territory} has finished, or asked for no reminders: nobody to remind."
 )

@@ -200,6 +200,7 @@ def test_territory_schedule_shows_and_changes_the_session_and_the_rules(
         (["--quiet", "9pm-8am"], "--quiet '9pm-8am' is not like 21:00-08:00"),
         (["--reminders", "soon"], "--reminders 'soon' is not like 168,48,3 (or none)"),
         (["--reminders", "0"], "--reminders are hours before the session, more than 0"),
+        (["--nudge-after", "abc"], "--nudge-after 'abc' is not a number of hours"),
         (["--session-at", "next week"], "--session-at 'next week' is not a date and time"),
         (["--session-at", "2027-06-01"], "--session-at '2027-06-01' is not a date and time"),
         (["--session-at", "2020-01-01 10:00"], "--session-at '2020-01-01 10:00' is in the past"),

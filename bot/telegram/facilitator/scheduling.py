@@ -26,6 +26,7 @@ from dialogs.i18n import Translator
 from dialogs.model import Flow
 from storage.models import Participant, Territory, utcnow
 from storage.outbox import Outbox, Planned
+from storage.reports import Reports
 from storage.repository import Repository
 
 router = private_router("facilitator-scheduling")
@@ -147,7 +148,14 @@ async def remind(
         territory.id, open_block_count(territory, flows)
     )
     if not people:
-        out.say(tr(texts.REMIND_NOBODY, territory=territory.name))
+        counts = await Reports(repo.session).progress(territory.id)
+        nobody = counts.joined == counts.facilitators  # no participant has joined yet
+        out.say(
+            tr(
+                texts.REMIND_NO_PARTICIPANTS if nobody else texts.REMIND_NOBODY,
+                territory=territory.name,
+            )
+        )
         return
     button = InlineKeyboardButton(
         text=tr.text(texts.remind_button(len(people))),

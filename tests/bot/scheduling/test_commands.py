@@ -106,6 +106,10 @@ async def test_remind_at_night_waits_for_the_morning_in_spanish(
         )
     carlos = sandbox.user(750, "Carlos", "es")
     await join(carlos, territory.facilitator_code, "Acepto")
+    assert (await reply_to(carlos, "/remind")).text == (
+        "Todavía ningún participante se unió a Dakar <Plateau> & Co: no hay nadie a quien "
+        "enviarle un recordatorio."
+    )
     ana = sandbox.user(751, "Ana", "es")
     await join(ana, territory.join_code, "Acepto")
     asked = await reply_to(carlos, "/remind")
