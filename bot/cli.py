@@ -289,7 +289,7 @@ def cmd_territory_schedule(args: argparse.Namespace) -> int:
         territory = found.territory
         if args.session_at is not None:
             if args.session_at.lower() == "none":
-                territory.session_at = None
+                await repo.set_session_at(territory, None)
             else:
                 try:
                     moment = territories.session_at(args.session_at, territory.timezone)
@@ -300,7 +300,7 @@ def cmd_territory_schedule(args: argparse.Namespace) -> int:
                     ) from None
                 if moment <= datetime.now(UTC):
                     raise UsageError(f"--session-at {args.session_at!r} is in the past")
-                territory.session_at = moment
+                await repo.set_session_at(territory, moment)
         if changes:
             territory.schedule = {**(territory.schedule or {}), **changes}
         settings = {**DEFAULTS, **(territory.schedule or {})}

@@ -409,6 +409,20 @@ class Repository:
             .values(unreachable_at=None if reachable else utcnow())
         )
 
+    async def set_session_at(self, territory: Territory, when: datetime | None) -> None:
+        """A territory's session date (None: none). What was planned for the old date is
+        cancelled now; the planner plans the new date's within a minute."""
+        territory.session_at = when
+        await Outbox(self.session).cancel_session_reminders(territory.id, "session date changed")
+
+    async def set_digest(self, membership: Membership, at: str | None) -> None:
+        """A facilitator's daily digest time ("HH:MM", None: none); a digest planned for the
+        old time is cancelled."""
+        membership.digest_time = at
+        await Outbox(self.session).cancel_kind(
+            membership.participant_id, membership.territory_id, "digest", "digest changed"
+        )
+
     async def set_stopped(self, participant: Participant, stopped: bool) -> None:
         """/stop: no scheduled messages (and what was planned is cancelled); /start: again."""
         participant.stopped_at = utcnow() if stopped else None

@@ -743,16 +743,3 @@ async def comparison_report(
     """Every territory compared, as one self-contained HTML file (`report --all`)."""
     figures = await gather_scores(reports, territories, flows)
     return comparison(figures, flows, language, generated)
-
-
-async def briefing_report(
-    reports: Reports,
-    flow: Flow,
-    territories: Sequence[Territory],
-    flows: Mapping[str, Flow],
-    language: str,
-    generated: datetime | None = None,
-) -> str:
-    """The briefing on one block across these territories, as one HTML file."""
-    figures = await gather(reports, territories, flows, only=flow.id)
-    return briefing(flow, figures, language, generated)

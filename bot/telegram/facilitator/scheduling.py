@@ -17,7 +17,7 @@ from babel.dates import format_datetime, format_time
 
 from bot import territories, texts
 from bot.scheduling.messages import open_block_count, session_when
-from bot.scheduling.planner import DIGEST, REMIND
+from bot.scheduling.planner import REMIND
 from bot.scheduling.rules import Schedule
 from bot.telegram.facilitator.common import private_router
 from bot.telegram.filters import Facilitates
@@ -69,8 +69,7 @@ async def session(
     if moment <= utcnow():
         out.say(tr(texts.SESSION_PAST))
         return
-    territory.session_at = moment
-    await Outbox(repo.session).cancel_session_reminders(territory.id, "session date changed")
+    await repo.set_session_at(territory, moment)
     out.say(tr(texts.SESSION_SET, territory=territory.name, when=_when(moment, territory, tr)))
 
 
@@ -98,8 +97,7 @@ async def digest(
             out.say(now)
         return
     if given in ("off", "no", "non", "0", "stop"):
-        mine.digest_time = None
-        await Outbox(repo.session).cancel_kind(participant.id, territory.id, DIGEST, "digest off")
+        await repo.set_digest(mine, None)
         out.say(tr(texts.DIGEST_OFF, territory=territory.name))
         return
     match = re.fullmatch(r"([01]?\d|2[0-3])(?:[:h.]([0-5]\d)|h)", given)  # 18:00, 18h30, 18h
@@ -107,8 +105,7 @@ async def digest(
         out.say(tr(texts.DIGEST_UNREADABLE, given=given[:20]))
         return
     at = f"{int(match[1]):02d}:{match[2] or '00'}"
-    mine.digest_time = at
-    await Outbox(repo.session).cancel_kind(participant.id, territory.id, DIGEST, "digest moved")
+    await repo.set_digest(mine, at)
     out.say(tr(texts.DIGEST_SET, time=at, timezone=zone, territory=territory.name))
 
 

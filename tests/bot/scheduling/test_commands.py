@@ -15,7 +15,7 @@ from bot.scheduling import messages
 from dialogs.loader import load_flows
 from storage.models import OutboxMessage, Territory
 from tests.bot.harness import RunningBot, join, reply_to
-from tests.bot.scheduling.test_dispatcher import daytime, new_message, scheduling
+from tests.bot.scheduling.helpers import daytime, new_message, scheduling
 from tests.seeding import Seeder, context, level
 
 Sessions = async_sessionmaker[AsyncSession]

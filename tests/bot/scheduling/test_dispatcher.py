@@ -15,70 +15,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import Fault, FloodControl, Sandbox, SandboxUser
 from bot.scheduling.messages import Outgoing
-from bot.scheduling.runner import Scheduling
-from bot.telegram.scheduled import TelegramChannel
-from dialogs.loader import load_flows
-from storage.models import Conversation, Membership, OutboxMessage, Participant, Territory
+from storage.models import Membership, Participant, Territory
 from storage.outbox import Outbox
 from storage.repository import Repository
 from tests.bot.harness import RunningBot, SandboxServer, join, reply_to, tap
+from tests.bot.scheduling.helpers import (
+    daytime,
+    joined_long_ago,
+    new_message,
+    quiet_for,
+    rows,
+    scheduling,
+)
 
 Sessions = async_sessionmaker[AsyncSession]
 
 
 class Killed(BaseException):
     """The process dies here: nothing after it runs, nothing catches it."""
-
-
-def scheduling(running_bot: RunningBot) -> Scheduling:
-    """The bot's planner and dispatcher, driven by the test's clock instead of a timer."""
-    assert running_bot.polling is not None
-    channel = TelegramChannel(running_bot.polling.bot)
-    return Scheduling(running_bot.database, channel, load_flows(), running_bot.polling.pace)
-
-
-async def quiet_for(sessions: Sessions, hours: float) -> datetime:
-    """Make every open block look untouched for `hours`; the time the clock now shows."""
-    now = datetime.now(UTC)
-    async with sessions() as session, session.begin():
-        await session.execute(update(Conversation).values(updated_at=now - timedelta(hours=hours)))
-    return now
-
-
-async def rows(sessions: Sessions) -> list[OutboxMessage]:
-    async with sessions() as session:
-        return list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-
-
-async def daytime(sessions: Sessions, territory: Territory) -> None:
-    """No quiet hours in this territory: the test runs at any hour of the day."""
-    async with sessions() as session, session.begin():
-        await session.execute(
-            update(Territory)
-            .where(Territory.id == territory.id)
-            .values(schedule={"quiet": ["00:00", "00:00"]})
-        )
-
-
-async def joined_long_ago(
-    sessions: Sessions, territory: Territory, people: list[SandboxUser]
-) -> None:
-    """These people agreed and joined two days ago, and never opened a block: each is due
-    an invitation."""
-    async with sessions() as session, session.begin():
-        repo = Repository(session)
-        place = await session.get(Territory, territory.id)
-        assert place is not None
-        for someone in people:
-            person = await repo.ensure_participant("telegram", str(someone.id))
-            await repo.record_consent(person, language="en", display_name=None)
-            membership = await repo.join(person, place)
-            membership.joined_at = datetime.now(UTC) - timedelta(days=2)
-
-
-async def new_message(user: SandboxUser, before: int) -> str:
-    await user.wait(lambda: len(user.messages) > before)
-    return user.messages[before].text
 
 
 async def test_a_nudge_resumes_the_block_and_stop_ends_them(
