@@ -107,7 +107,7 @@ async def test_remind_at_night_waits_for_the_morning_in_spanish(
     carlos = sandbox.user(750, "Carlos", "es")
     await join(carlos, territory.facilitator_code, "Acepto")
     assert (await reply_to(carlos, "/remind")).text == (
-        "Todavía ningún participante se unió a Dakar <Plateau> & Co: no hay nadie a quien "
+        "Todavía ninguna persona participante se unió a Dakar <Plateau> & Co: no hay a quién "
         "enviarle un recordatorio."
     )
     ana = sandbox.user(751, "Ana", "es")
@@ -145,7 +145,9 @@ async def test_a_digest_the_summary_the_day_before_and_thanks_after_the_session(
     people = [sandbox.user(761 + n, f"P{n}", "fr") for n in range(3)]
 
     assert (await reply_to(marie, "/digest")).text.startswith("Envoyez /digest et une heure")
-    assert (await reply_to(marie, "/digest 25:00")).text.startswith("Je ne comprends pas « 25:00 »")
+    assert (await reply_to(marie, "/digest 25:00")).text.startswith(
+        "Je ne trouve pas d'heure dans « 25:00 »"
+    )
     assert (await reply_to(marie, "/digest 18h")).text.startswith("Chaque jour à 18:00 ")
     assert (await reply_to(marie, "/digest 7h30")).text == (
         "Chaque jour à 07:30 (heure de Africa/Dakar), vous recevrez l'avancement pour "
@@ -189,11 +191,11 @@ async def test_a_digest_the_summary_the_day_before_and_thanks_after_the_session(
     for someone, count in zip(people, counts, strict=True):
         await someone.wait(
             lambda s=someone, c=count: any(
-                m.text.startswith("Merci pour vos réponses pour Dakar <Plateau> & Co !")
+                m.text.startswith("Merci d'avoir répondu pour Dakar <Plateau> & Co !")
                 for m in s.messages[c:]
             )
         )
-    thanks = next(m for m in people[0].messages if m.text.startswith("Merci pour vos"))
+    thanks = next(m for m in people[0].messages if m.text.startswith("Merci d'avoir"))
     assert "Cadres juridiques" in thanks.text  # their score, next to the territory's
     async with sessions() as session:
         kinds = sorted((await session.scalars(select(OutboxMessage.kind))).all())
