@@ -121,6 +121,21 @@ class Conversations:
         stored[flow_id] = StoredConversation(conversation_id, flow_id, state, version + 1, utcnow())
         return outputs
 
+    async def current_question(self, flow_id: str) -> str | None:
+        """The question the person was last asked in a block (None when none is waiting)."""
+        stored = (await self._read()).get(flow_id)
+        return stored.state.get("current") if stored is not None else None
+
+    async def flow_for_text(self) -> str | None:
+        """The block a text goes to: the one whose last answer it may continue (a long text
+        the app sent in parts, even when that answer ended the block), else the current one."""
+        stored = await self._read()
+        known = [c for c in stored.values() if c.flow_id in self.flows]
+        latest = max(known, key=lambda c: (c.updated_at, c.id), default=None)
+        if latest is not None and latest.state.get("part"):
+            return latest.flow_id
+        return await self.current_flow()
+
     async def current_flow(self) -> str | None:
         """The block the person is in: the most recently used one that is not finished."""
         stored = await self._read()

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 
 from bot import texts
-from dialogs.i18n import Translator, language_name
+from dialogs.i18n import Translator, language_in
 from dialogs.model import Flow
 from dialogs.render import describe_answer
 from storage.models import Membership, Participant
@@ -49,7 +49,7 @@ def personal_data(
         tr(
             texts.MYDATA_NAME,
             name=participant.display_name or "-",
-            language=language_name(participant.language or tr.language),
+            language=language_in(participant.language or tr.language, tr.language),
         ),
         tr(texts.MYDATA_ID, id=participant.external_id),
     ]

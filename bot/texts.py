@@ -667,3 +667,10 @@ def digest_changes(answering: int, finished: int, joined: int) -> Msg:
         finished=finished,
         joined=joined,
     )
+
+
+# ---- the newcomer's journey
+
+BLOCK_LEFT = N_(
+    "Your answers in “{block}” are saved ({answered}/{total}). It waits for you in the menu."
+)

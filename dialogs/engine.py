@@ -18,6 +18,8 @@ from dialogs.model import (
     DONT_KNOW,
     MAX_TEXT_ANSWER,
     NOT_APPLICABLE,
+    PART_LENGTH,
+    PART_SECONDS,
     Flow,
     Question,
 )
@@ -62,6 +64,9 @@ class Done:
 @dataclass(frozen=True)
 class Text:
     text: str
+    sent_at: float | None = None
+    """When it was sent (seconds since 1970), to tell the parts of one long text apart from
+    a new answer."""
 
 
 @dataclass(frozen=True)
@@ -131,6 +136,8 @@ class Ask:
     """Navigation: done (multi), back, skip."""
     hint: Msg | None = None
     """What may be sent instead of pressing a button (text, voice note, number)."""
+    given: Msg | None = None
+    """The answer already written, spoken or typed (a button shows its own with ✓)."""
     refresh: bool = False
     """The same question again after a toggle: a channel edits the message it showed."""
 
@@ -157,6 +164,12 @@ Output = Say | Ask | Recorded | Finished
 
 SCALE_EXTRA_LABELS = {DONT_KNOW: N_("Don't know"), NOT_APPLICABLE: N_("Not applicable")}
 ACTION_LABELS = {"done": N_("Done ✓"), "back": N_("◀ Back"), "skip": N_("Skip ▶")}
+KEEP = N_("Keep ▶")
+"""The skip action under a question already answered: going on keeps the answer."""
+GIVEN_TEXT = N_("Your answer: {text}")
+GIVEN_VOICE = N_("Your answer: a voice note ({seconds} s)")
+GIVEN_LIMIT = 300
+"""Characters of an earlier written answer shown under its question."""
 PROGRESS = N_("Question {position} of {total}")
 STALE = N_("That question is already answered. Here is the current one.")
 USE_BUTTONS = N_("Please tap one of the buttons below.")
@@ -166,6 +179,7 @@ EMPTY_TEXT = N_("Please write a few words, or tap Skip.")
 TOO_LONG = N_(
     "Your answer is too long ({length} characters). Please keep it to {limit} characters at most."
 )
+ADDED = N_("Your message was long, so it came in parts. I joined them into one answer.")
 NO_VOICE_HERE = N_("Please write your answer here. Voice notes work for other questions.")
 TEXT_OR_VOICE = N_("Write your answer, or send a voice note.")
 TEXT_ONLY = N_("Write your answer.")
@@ -175,7 +189,7 @@ NUMBER_FROM = N_("Send a number of at least {minimum}.")
 NUMBER_ANY = N_("Send a number.")
 PAUSED = N_("Your answers are saved. You can continue any time.")
 WELCOME_BACK = N_("Welcome back. Let's continue where you stopped.")
-REVIEW = N_("You finished this block. Here are your answers: change any, or tap Skip to keep it.")
+REVIEW = N_("You finished this block. Here are your answers again: change any, or tap Keep.")
 BLOCK_DONE = N_("Block finished: {title}.")
 SCORE_LINE = N_("Your score: {mean} of 3 ({percent}/100).")
 NO_SCORE = N_("No score yet: no question was answered with a level.")
@@ -233,6 +247,8 @@ class _Run:
         }
         self.settled: Mapping[str, Any] = territory.get(flow.id, {})
         self.out: list[Output] = []
+        self.part: dict[str, Any] | None = None
+        """The text stored by the step before, if it may go on in a next part."""
 
     # -- views
 
@@ -342,7 +358,7 @@ class _Run:
         actions = [Option("done", msg(ACTION_LABELS["done"]))] if q.kind == "multi" else []
         if self.previous() is not None:
             actions.append(Option("back", msg(ACTION_LABELS["back"])))
-        actions.append(Option("skip", msg(ACTION_LABELS["skip"])))
+        actions.append(Option("skip", msg(KEEP if self.answered(q) else ACTION_LABELS["skip"])))
         return Ask(
             flow=self.flow.id,
             question=q.id,
@@ -353,8 +369,24 @@ class _Run:
             options=tuple(options),
             actions=tuple(actions),
             hint=self.hint(q),
+            given=self.given(q),
             refresh=refresh,
         )
+
+    def given(self, q: Question) -> Msg | None:
+        """An earlier answer that no button shows: a text (its beginning), a voice note or a
+        number."""
+        answer = self.answers.get(q.id) or {}
+        if "voice" in answer:
+            return msg(GIVEN_VOICE, seconds=answer["voice"].get("duration", 0))
+        if "number" in answer:
+            return msg(GIVEN_TEXT, text=answer["number"])
+        text = answer.get("text")
+        if not isinstance(text, str):
+            return None
+        if len(text) > GIVEN_LIMIT:
+            text = text[: GIVEN_LIMIT - 1].rstrip() + "…"
+        return msg(GIVEN_TEXT, text=text)
 
     @staticmethod
     def hint(q: Question) -> Msg | None:
@@ -391,8 +423,11 @@ class _Run:
         else:
             after = 0
         if self.state["review"]:
-            if after < len(shown):
-                self.show(shown[after])
+            ahead = shown[after:]
+            if self.state.get("later"):  # only what was left for later
+                ahead = [q for q in ahead if not self.answered(q)]
+            if ahead:
+                self.show(ahead[0])
             else:
                 self.finish()
             return
@@ -403,7 +438,7 @@ class _Run:
         self.finish()
 
     def finish(self) -> None:
-        self.state.update(status="finished", current=None, selection=[], review=False)
+        self.state.update(status="finished", current=None, selection=[], review=False, later=False)
         score = score_flow(self.flow, self.all_answers()) if self.flow.scored else None
         self.out.append(Finished(self.flow.id, score))
         self.say(BLOCK_DONE, "score", title=msg(self.flow.title))
@@ -476,6 +511,7 @@ def step(
     fresh = state is None or state.get("flow") != flow.id
     working = new_state(flow) if fresh else _upgrade(flow, copy.deepcopy(state))
     run = _Run(flow, working, others or {}, territory or {})
+    run.part = working.pop("part", None)  # kept only by a step that stores a text
     _HANDLERS[type(event)](run, event)
     return run.state, run.out
 
@@ -489,10 +525,19 @@ def _start(run: _Run, _: Input) -> None:
             run.say(run.flow.example, "example")
         run.advance()
     elif status == "finished":
-        run.state.update(review=True, history=[])
-        run.say(REVIEW)
         shown = run.shown_questions()
-        if shown:
+        later = [q for q in shown if not run.answered(q)]
+        run.state.update(review=True, later=bool(later), history=[])
+        if later:  # straight to what was left for later
+            left = Np_(
+                "You left {count} question for later. Here it is.",
+                "You left {count} questions for later. Here is the first.",
+                len(later),
+            )
+            run.out.append(Say(left))
+            run.show(later[0])
+        elif shown:
+            run.say(REVIEW)
             run.show(shown[0])
         else:
             run.finish()
@@ -626,11 +671,37 @@ def _done(run: _Run, event: Done) -> None:
     run.advance()
 
 
+def _continues(run: _Run, event: Text) -> Question | None:
+    """The text question whose answer this text goes on: the previous text was long enough to
+    be the first part of a text cut in pieces, and this one came right after it."""
+    part = run.part
+    if not part or event.sent_at is None or part.get("at") is None:
+        return None
+    if part["length"] < PART_LENGTH or not 0 <= event.sent_at - part["at"] <= PART_SECONDS:
+        return None
+    q = run.flow.question(part["question"])
+    answer = run.answers.get(part["question"]) or {}
+    return q if q is not None and isinstance(answer.get("text"), str) else None
+
+
 def _text(run: _Run, event: Text) -> None:
+    text = event.text.strip()
+    earlier = _continues(run, event) if text else None
+    if earlier is not None:
+        joined = f"{run.answers[earlier.id]['text']}\n{text}"
+        if len(joined) > MAX_TEXT_ANSWER:
+            run.out.append(Say(msg(TOO_LONG, length=len(joined), limit=MAX_TEXT_ANSWER), "problem"))
+            return
+        run.record(earlier, {"text": joined})
+        run.state["part"] = {"question": earlier.id, "at": event.sent_at, "length": len(text)}
+        run.say(ADDED)
+        current = run.current()
+        if run.state["status"] == "active" and current is not None:
+            run.show(current)
+        return
     q = _question_for(run, None)
     if q is None:
         return
-    text = event.text.strip()
     if q.kind == "number":
         value = parse_number(text)
         if value is None:
@@ -651,6 +722,7 @@ def _text(run: _Run, event: Text) -> None:
         _reprompt(run, q, msg(TOO_LONG, length=len(text), limit=MAX_TEXT_ANSWER))
         return
     run.record(q, {"text": text})
+    run.state["part"] = {"question": q.id, "at": event.sent_at, "length": len(text)}
     run.advance()
 
 

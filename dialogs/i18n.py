@@ -39,9 +39,16 @@ def pick_language(code: str | None) -> str:
 
 
 def language_name(language: str) -> str:
-    """A language's name in that language, capitalised ('es' -> 'Español')."""
+    """A language's name in that language, capitalised, as on a button ('es' -> 'Español')."""
     name = Locale.parse(language).get_display_name(language) or language
     return name[:1].upper() + name[1:]
+
+
+def language_in(language: str, reader: str) -> str:
+    """A language's name inside a sentence in the reader's language, written as that language
+    writes it ('fr' for 'fr' -> 'français', 'es' for 'fr' -> 'espagnol', 'fr' for 'en' ->
+    'French')."""
+    return Locale.parse(language).get_display_name(reader) or language
 
 
 class Translator:

@@ -19,8 +19,13 @@ CALLBACK_OVERHEAD = 16
 FLOW_ID_LIMIT = 32
 """Longest flow id, in characters: the database's column (storage.models) holds no more."""
 
-MAX_TEXT_ANSWER = 2000
-"""Longest free-text answer, in characters; longer ones are refused, never cut."""
+MAX_TEXT_ANSWER = 20_000
+"""Longest free-text answer, in characters, whether it came in one message or in parts (a
+Telegram message holds at most 4,096: a longer text arrives as several)."""
+PART_LENGTH = 3_500
+"""A text at least this long may be the first part of a longer one the app cut in pieces."""
+PART_SECONDS = 10
+"""The next part of a text cut in pieces arrives within this many seconds."""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ def render_question(ask: Ask, tr: Translator) -> RenderedQuestion:
         for option in described:
             assert option.description is not None
             lines.append(f"{tr.text(option.label)} — {tr.text(option.description)}")
+    if ask.given is not None:
+        lines += ["", tr.text(ask.given)]
     if ask.hint is not None:
         lines += ["", tr.text(ask.hint)]
     return RenderedQuestion(

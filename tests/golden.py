@@ -41,9 +41,9 @@ def parse_input(raw: Any) -> engine.Input:
     if kind in ("done", "back", "skip"):
         return _BARE[kind](value)
     if kind == "text":
-        return engine.Text(str(value))
+        return engine.Text(str(value), extra.get("at"))
     if kind == "long_text":
-        return engine.Text("x" * int(value))
+        return engine.Text("x" * int(value), extra.get("at"))
     if kind == "voice":
         return engine.Voice(value["file_id"], value["duration"])
     if kind == "number":

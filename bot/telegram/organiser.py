@@ -20,7 +20,7 @@ from bot.telegram.middlewares import CHANNEL
 from bot.telegram.render import esc
 from bot.telegram.sending import Replies
 from bot.territories import country_name, deep_link
-from dialogs.i18n import Translator, available_languages, language_name
+from dialogs.i18n import Translator, available_languages, language_in, language_name
 from storage.models import PendingDialog
 from storage.repository import Repository
 
@@ -116,7 +116,7 @@ async def go_on(
             name=territory.name,
             country=country_name(territory.country, tr.language),
             timezone=territory.timezone,
-            language=language_name(territory.language),
+            language=language_in(territory.language, tr.language),
             session=session,
             join_code=territory.join_code,
             facilitator_code=territory.facilitator_code,

@@ -48,7 +48,7 @@ from bot.telegram.render import (
 )
 from bot.telegram.sending import Replies
 from dialogs import engine
-from dialogs.i18n import Translator, available_languages, language_name, translator
+from dialogs.i18n import Translator, available_languages, language_in, language_name, translator
 from dialogs.model import Flow
 from dialogs.render import describe_answer
 from dialogs.summary import Stats
@@ -290,7 +290,10 @@ async def language_chosen(
     out: Replies,
     tr: Translator,
     participant: Participant | None,
+    conversations: Conversations | None,
 ) -> None:
+    """The language chosen: said in it, and the question the person was on asked again in it
+    (its old message's buttons are retired)."""
     chosen = callback_data.language
     if chosen not in available_languages() or not isinstance(query.message, Message):
         out.toast(tr(texts.BUTTON_GONE))
@@ -298,9 +301,14 @@ async def language_chosen(
     if participant is not None:
         await repo.set_language(participant, chosen)
     tr = translator(chosen)
-    out.edit(query.message.message_id, esc(tr(texts.LANGUAGE_SET, language=language_name(chosen))))
+    said = tr(texts.LANGUAGE_SET, language=language_in(chosen, chosen))
+    out.edit(query.message.message_id, esc(said))
     if participant is None:
         out.say(tr(texts.WELCOME))
+        return
+    flow_id = await conversations.current_flow() if conversations is not None else None
+    if conversations is not None and flow_id is not None and conversations.is_open(flow_id):
+        await show(await conversations.step(flow_id, engine.Resume()), conversations, out, tr)
 
 
 @router.message(Command("help"))
@@ -532,6 +540,18 @@ async def open_block(
     if not conversations.is_open(callback_data.flow):
         out.send(await menu_of(conversations, tr, tr(texts.BLOCK_CLOSED_NOW)))
         return
+    left = await conversations.current_flow()
+    blocks = await conversations.blocks()
+    waiting = next((b for b in blocks if b.flow.id == left != callback_data.flow), None)
+    if waiting is not None and waiting.progress.answered:  # another block waits, half answered
+        out.say(
+            tr(
+                texts.BLOCK_LEFT,
+                block=tr(waiting.flow.short_title),
+                answered=waiting.progress.answered,
+                total=waiting.progress.total,
+            )
+        )
     outputs = await conversations.step(callback_data.flow, engine.Start())
     await show(outputs, conversations, out, tr, scores=scores)
 
@@ -596,10 +616,14 @@ async def typed(
     conversations: Conversations,
     out: Replies,
     tr: Translator,
+    flows: Mapping[str, Flow],
     scores: BlockScores | None = None,
 ) -> None:
-    """Text or a voice note: an answer to the current question of the open block."""
-    flow_id = await conversations.current_flow()
+    """Text or a voice note: an answer to the current question of the open block (or the
+    next part of a long text the app cut in pieces)."""
+    flow_id = await (
+        conversations.current_flow() if message.voice else conversations.flow_for_text()
+    )
     if flow_id is None:
         out.send(await menu_of(conversations, tr, tr(texts.NO_BLOCK_OPEN)))
         return
@@ -609,8 +633,24 @@ async def typed(
     if message.voice is not None:
         event: engine.Input = engine.Voice(message.voice.file_id, message.voice.duration)
     else:
-        event = engine.Text(plain(message.text or ""))
-    await show(await conversations.step(flow_id, event), conversations, out, tr, scores=scores)
+        event = engine.Text(plain(message.text or ""), message.date.timestamp())
+    asked = await conversations.current_question(flow_id)
+    outputs = await conversations.step(flow_id, event)
+    recorded = next(
+        (o for o in outputs if isinstance(o, engine.Recorded) and o.question == asked), None
+    )
+    question = flows[flow_id].question(asked) if asked is not None else None
+    if recorded is not None and question is not None:  # closed as a press closes it
+        out.close_question(echo(describe_answer(question, recorded.answer, tr)))
+    await show(outputs, conversations, out, tr, scores=scores)
+
+
+ECHO_LIMIT = 60
+
+
+def echo(label: str) -> str:
+    """An answer as noted under its question: a long text by its beginning."""
+    return label if len(label) <= ECHO_LIMIT else label[: ECHO_LIMIT - 1].rstrip() + "…"
 
 
 @router.message(TextOrVoice())

@@ -24,6 +24,8 @@ class Reply:
     keyboard: InlineKeyboardMarkup | None = None
     refresh: bool = False
     question: engine.Ask | None = None
+    menu: bool = False
+    """A menu of blocks: the one shown before it is retired."""
 
 
 def esc(text: str) -> str:
@@ -114,9 +116,9 @@ def menu_reply(
     for block in blocks:
         title = tr(block.flow.short_title)
         progress = block.progress
-        if progress.status == "finished":
+        if progress.status == "finished" and progress.answered >= progress.total:
             label = f"✅ {title}"
-        elif progress.status in ("active", "paused") or progress.answered:
+        elif progress.status != "new" or progress.answered:  # begun, or left for later
             label = f"{title} · {progress.answered}/{progress.total}"
         else:
             label = title
@@ -129,7 +131,7 @@ def menu_reply(
             ]
         )
     text_html = join_html(before, esc(text or tr(MENU)))
-    return Reply(text_html, InlineKeyboardMarkup(inline_keyboard=rows))
+    return Reply(text_html, InlineKeyboardMarkup(inline_keyboard=rows), menu=True)
 
 
 def language_keyboard(current: str) -> InlineKeyboardMarkup:

@@ -36,6 +36,8 @@ class Send:
     keyboard: InlineKeyboardMarkup | None = None
     question: bool = False
     """Shows a question: the keyboard of the question shown before it is retired."""
+    menu: bool = False
+    """Shows the menu of blocks: the keyboard of the menu shown before it is retired."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,15 @@ class Edit:
     keyboard: InlineKeyboardMarkup | None = None
     closes: bool = False
     """The question in this message is answered: it no longer needs retiring."""
+
+
+@dataclass(frozen=True)
+class CloseQuestion:
+    """The question shown last was answered by a message (text, a typed level, a voice note):
+    its buttons go and the answer is noted under it, as a press does."""
+
+    label: str
+    """Plain text: how the answer reads, e.g. "2 · Established" or "Voice note, 14 s"."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +99,7 @@ class Later:
     """Plain text said instead if gathering fails."""
 
 
-Action = Send | Edit | Document | Photo | Voice | Later
+Action = Send | Edit | CloseQuestion | Document | Photo | Voice | Later
 
 DRAWING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="charts")
 """Charts are drawn one at a time, outside the event loop (matplotlib's pyplot keeps global
@@ -112,7 +123,9 @@ class Replies:
         self.actions.append(Send(esc(text), keyboard))
 
     def send(self, reply: Reply) -> None:
-        self.actions.append(Send(reply.text, reply.keyboard, reply.question is not None))
+        self.actions.append(
+            Send(reply.text, reply.keyboard, reply.question is not None, reply.menu)
+        )
 
     def edit(
         self,
@@ -123,6 +136,10 @@ class Replies:
         closes: bool = False,
     ) -> None:
         self.actions.append(Edit(message_id, text, keyboard, closes))
+
+    def close_question(self, label: str) -> None:
+        """Close the question shown last with the answer a message gave (plain text)."""
+        self.actions.append(CloseQuestion(label))
 
     def document(
         self,
@@ -171,12 +188,24 @@ class Delivery(Enum):
     """The person blocked the bot (or deleted their account): nothing can reach them."""
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A message the bot sent, with the HTML text it shows."""
+
+    message_id: int
+    text: str
+
+
 class Sender:
     def __init__(self) -> None:
-        self.open_question: dict[int, int] = {}
+        self.open_question: dict[int, Shown] = {}
         """Per chat, the message that shows the current question with its keyboard. Kept in
         memory only: after a restart an old keyboard may stay, and pressing it is harmless (the
         engine treats it as stale)."""
+        self.open_menu: dict[int, int] = {}
+        """Per chat, the last menu of blocks sent (its progress marks go stale when another is
+        shown). Memory only, like `open_question`: an old menu left after a restart still
+        works when pressed."""
         self.voices_sent: dict[tuple[int, str], float] = {}
         """When each voice note was last sent to each chat (monotonic seconds), so that a
         double tap sends it once. Memory only: losing it costs at most one repeat."""
@@ -206,14 +235,19 @@ class Sender:
 
     async def _perform(self, bot: Bot, chat_id: int, action: Action) -> None:
         match action:
-            case Send(text, keyboard, question):
+            case Send(text, keyboard, question, menu):
                 if question:
                     await self._retire(bot, chat_id)
+                if menu:
+                    await self._retire_menu(bot, chat_id)
                 sent = await bot.send_message(chat_id, text, reply_markup=keyboard)
                 if question:
-                    self.open_question[chat_id] = sent.message_id
+                    self.open_question[chat_id] = Shown(sent.message_id, text)
+                if menu:
+                    self.open_menu[chat_id] = sent.message_id
             case Edit(message_id, text, keyboard, closes):
-                if closes and self.open_question.get(chat_id) == message_id:
+                shown = self.open_question.get(chat_id)
+                if closes and shown is not None and shown.message_id == message_id:
                     del self.open_question[chat_id]
                 if text is None:
                     await _quietly(
@@ -225,6 +259,17 @@ class Sender:
                     await _quietly(
                         bot.edit_message_text(
                             text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+                        )
+                    )
+            case CloseQuestion(label):
+                shown = self.open_question.pop(chat_id, None)
+                if shown is not None:
+                    await _quietly(
+                        bot.edit_message_text(
+                            f"{shown.text}\n\n<b>✓ {esc(label)}</b>",
+                            chat_id=chat_id,
+                            message_id=shown.message_id,
+                            reply_markup=None,
                         )
                     )
             case Document(filename, data, caption, failed):
@@ -282,14 +327,21 @@ class Sender:
         self.voices_sent[(chat_id, file_id)] = now
         return False
 
-    async def _retire(self, bot: Bot, chat_id: int) -> None:
-        message_id = self.open_question.pop(chat_id, None)
+    async def _retire_menu(self, bot: Bot, chat_id: int) -> None:
+        message_id = self.open_menu.pop(chat_id, None)
         if message_id is not None:
-            await _quietly(
-                bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=message_id, reply_markup=None
-                )
-            )
+            await _drop_keyboard(bot, chat_id, message_id)
+
+    async def _retire(self, bot: Bot, chat_id: int) -> None:
+        shown = self.open_question.pop(chat_id, None)
+        if shown is not None:
+            await _drop_keyboard(bot, chat_id, shown.message_id)
+
+
+async def _drop_keyboard(bot: Bot, chat_id: int, message_id: int) -> None:
+    await _quietly(
+        bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id, reply_markup=None)
+    )
 
 
 async def _quietly(call: Awaitable[object]) -> None:

@@ -13,7 +13,7 @@ from bot.telegram.facilitator.common import private_router
 from bot.telegram.filters import Facilitates
 from bot.telegram.sending import Replies
 from bot.territories import deep_link
-from dialogs.i18n import Translator, language_name
+from dialogs.i18n import Translator, language_in
 from storage.models import Territory
 
 router = private_router("facilitator-invite")
@@ -36,6 +36,6 @@ async def invite(
     )
     poster = invite_poster(territory.name, territory.language, participant_link)
     stem = f"poster-{file_stem(territory.name)}"
-    caption = tr(texts.INVITE_POSTER, language=language_name(territory.language))
+    caption = tr(texts.INVITE_POSTER, language=language_in(territory.language, tr.language))
     out.document(f"{stem}.png", partial(poster_png, poster), caption)
     out.document(f"{stem}.svg", partial(poster_svg, poster), tr(texts.INVITE_POSTER_SVG))

@@ -74,7 +74,7 @@ async def test_invite_gives_both_links_and_a_poster_whose_code_is_the_join_link(
         f"{facilitator_link}"
     )
     assert png.file_name == "poster-dakar-plateau-co.png"
-    assert png.text == "L'affiche à imprimer en A4 (langue : Français)."
+    assert png.text == "L'affiche à imprimer en A4 (langue : français)."
     image = Image.open(io.BytesIO(file_of(sandbox, png)))
     assert [code.text for code in zxingcpp.read_barcodes(image)] == [join_link]
     assert svg.file_name == "poster-dakar-plateau-co.svg"
@@ -93,7 +93,7 @@ async def test_the_poster_is_in_the_territory_language_and_the_message_in_mine(
     links, png, svg = await invite(ann)
     assert links.text.startswith("Links for Córdoba\n\nFor participants: share this link")
     assert "For facilitators only, do not share widely:" in links.text
-    assert png.text == "The poster to print on A4, in Español."
+    assert png.text == "The poster to print on A4, in Spanish."
     image = Image.open(io.BytesIO(file_of(sandbox, png)))
     join_link = f"{BOT_LINK}?start={cordoba.join_code}"
     assert [code.text for code in zxingcpp.read_barcodes(image)] == [join_link]

@@ -85,7 +85,7 @@ async def test_an_organiser_creates_a_territory_step_by_step(
     link = f"https://t.me/{BOT_USERNAME}?start="
     assert reply.text == (
         "Territorio creado: Río Cuarto\n"
-        "Argentina · America/Argentina/Cordoba · Français\n"
+        "Argentina · America/Argentina/Cordoba · francés\n"
         "Sesión: 1 jun 2027, 16:15 hora de Argentina (Córdoba)\n\n"
         f"Las personas participantes se suman con este enlace, o con /join {territory.join_code}:\n"
         f"{link}{territory.join_code}\n\n"
@@ -132,7 +132,7 @@ async def test_typed_zones_skip_cancel_and_the_blocks_afterwards(
     await pierre.wait(lambda: any("Territoire créé" in m.text for m in pierre.messages[before:]))
     created = next(m for m in pierre.messages[before:] if "Territoire créé" in m.text).text
     assert created.startswith(
-        "Territoire créé : Montréal\nCanada · America/Toronto · Français\n"
+        "Territoire créé : Montréal\nCanada · America/Toronto · français\n"
         "Séance : pas encore de date de séance\n\n"
     )
     [montreal] = await stored(sessions)

@@ -1,0 +1,193 @@
+"""What newcomers tripped over, end to end against the local Bot API server: each test does
+what the person did (issue 12)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.sandbox.server import BotMessage, Sandbox, SandboxUser
+from storage.models import Answer, Territory
+from tests.bot.harness import RunningBot, join, next_prompt, say, tap, toggle
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+async def stored(sessions: Sessions, model: type, **where: object) -> list:
+    async with sessions() as session:
+        return list((await session.scalars(select(model).filter_by(**where))).all())
+
+
+def labels(message: BotMessage) -> list[str]:
+    return [b["text"] for b in message.buttons]
+
+
+async def voice(user: SandboxUser, seconds: int) -> BotMessage:
+    """Send a voice note; return the next question or menu."""
+    before = len(user.messages)
+    await user.send_voice(b"OggS fake opus", seconds)
+    return await next_prompt(user, before)
+
+
+async def test_a_language_changed_mid_block_asks_the_question_again_in_it(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1201, "Awa", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Communication")
+    old = await tap(user, "1 · Emerging")
+    assert old.text.startswith("Question 2 of 7")
+    await say(user, "/language")
+    before = len(user.messages)
+    await user.press("Français")
+    again = await next_prompt(user, before)
+    assert "C'est fait. Je vous écrirai en français." in user.texts
+    assert again.text.startswith("Question 2 sur 7")
+    assert "◀ Retour" in labels(again) and "Passer ▶" in labels(again)
+    assert old.buttons == [], "the question in the old language keeps no live buttons"
+    menu = await tap(user, "◀ Retour")
+    assert menu.text.startswith("Question 1 sur 7")
+
+
+async def test_spanish_says_its_own_name_in_lower_case(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1202, "Ana", "fr")
+    await join(user, territory.join_code, "J'accepte")
+    await say(user, "/language")
+    await user.press("Español")
+    await user.wait(lambda: user.texts[-1] == "Listo. Te escribiré en español.")
+
+
+async def test_a_typed_level_and_voice_notes_close_their_question_like_a_press(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1203, "Eve", "en")
+    await join(user, territory.join_code, "I agree")
+    first = await tap(user, "Communication")
+    second = await say(user, "2")
+    assert first.text.endswith("\n\n✓ 2 · Established") and first.buttons == []
+    assert second.text.startswith("Question 2 of 7")
+    await tap(user, "Skip ▶")
+    for _ in range(3):
+        sixth = await tap(user, "Don't know")
+    assert sixth.text.startswith("Question 6 of 7")
+    seventh = await voice(user, 14)
+    assert sixth.text.endswith("\n\n✓ voice note (14 s)") and sixth.buttons == []
+    menu = await voice(user, 9)  # the block's last answer
+    assert menu.text.startswith("Block finished")
+    assert seventh.text.endswith("\n\n✓ voice note (9 s)")
+    assert seventh.buttons == [], "no Back or Skip stays live under the last question"
+
+
+async def test_a_written_answer_closes_its_question_with_its_beginning(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1204, "Inés", "es")
+    await join(user, territory.join_code, "Acepto")
+    await tap(user, "Comunicación")
+    for _ in range(5):
+        question = await tap(user, "Saltar ▶")
+    long = "Una semana de la ESS en la plaza principal, cada año, con ferias y premios locales."
+    await say(user, long)
+    assert question.text.endswith(f"\n\n✓ {long[:59].rstrip()}…")
+    assert question.buttons == []
+
+
+async def test_questions_left_for_later_keep_a_block_unfinished_and_come_first(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1205, "Luc", "fr")
+    await join(user, territory.join_code, "J'accepte")
+    await tap(user, "Communication")
+    await tap(user, "Passer ▶")
+    await tap(user, "Passer ▶")
+    for _ in range(3):
+        await tap(user, "Je ne sais pas")
+    await say(user, "La semaine de l'ESS sur la place du marché.")
+    menu = await say(user, "Une carte publique des entités de l'ESS.")
+    assert "Communication · 5/7" in labels(menu), "two questions are left for later"
+    first = await tap(user, "Communication · 5/7")
+    assert "Vous avez laissé 2 questions pour plus tard. Voici la première." in first.text
+    assert "\n\nQuestion 1 sur 7\n\n" in first.text
+    await tap(user, "1 · Émergent")
+    menu = await tap(user, "Passer ▶")
+    assert "Communication · 6/7" in labels(menu)
+    again = await tap(user, "Communication · 6/7")
+    assert "Vous avez laissé 1 question pour plus tard. La voici." in again.text
+
+
+async def test_a_finished_block_looked_over_shows_what_was_written(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1206, "Ann", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Communication")
+    for label in ("1 · Emerging", "Skip ▶"):
+        await tap(user, label)
+    await say(user, "/menu")  # the multi-select question is left for later, then answered
+    await tap(user, "Communication · 1/7")
+    for label in ("2 · Established", "Don't know", "3 · Consolidated"):
+        await tap(user, label)
+    await say(user, "Our SSE week.")
+    await voice(user, 12)
+    await tap(user, "Communication · 6/7")
+    await toggle(user, "Fairs")
+    menu = await tap(user, "Done ✓")
+    assert "✅ Communication" in labels(menu)
+    question = await tap(user, "✅ Communication")
+    assert "Here are your answers again" in question.text
+    for _ in range(5):
+        question = await tap(user, "Keep ▶")
+    assert "Your answer: Our SSE week." in question.text
+    question = await tap(user, "Keep ▶")
+    assert "Your answer: a voice note (12 s)" in question.text
+    menu = await tap(user, "Keep ▶")
+    assert "✅ Communication" in labels(menu)
+
+
+async def test_a_text_longer_than_a_telegram_message_is_kept_whole(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(1207, "Ama", "en")
+    await join(user, territory.join_code, "I agree")
+    await tap(user, "Communication")
+    for _ in range(5):
+        await tap(user, "Skip ▶")
+    first = "Our SSE week. " * 290  # 4,060 characters: the app sends the rest apart
+    rest = "And the awards, every year."
+    before = len(user.messages)
+    await user.send_text(first.strip())
+    await user.send_text(rest)
+    await user.wait(lambda: any("I joined them into one answer." in t for t in user.texts[before:]))
+    answers = await stored(sessions, Answer, question_id="strength")
+    assert max(answers, key=lambda a: a.id).value == {"text": f"{first.strip()}\n{rest}"}
+    question = await next_prompt(user, before)
+    assert "Question 7 of 7" in question.text
+    menu = await say(user, "A public map.")
+    assert menu.text.startswith("Block finished")
+    assert [a.value for a in await stored(sessions, Answer, question_id="next_step")] == [
+        {"text": "A public map."}
+    ]
+
+
+async def test_a_new_menu_retires_the_old_one_and_leaving_a_block_says_so(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1208, "Sol", "es")
+    first_menu = await join(user, territory.join_code, "Acepto")
+    await tap(user, "Comunicación")
+    await tap(user, "1 · Incipiente")
+    second_menu = await say(user, "/menu")
+    assert first_menu.buttons == [], "an older menu keeps no stale buttons"
+    assert "Comunicación · 1/7" in labels(second_menu)
+    await tap(user, "Datos")
+    assert "Tus respuestas en «Comunicación» están guardadas (1/7)." in user.texts[-2]
+    await tap(user, "2 · Establecido")
+    await running_bot.stop()  # a restart forgets which menu is the latest: an old one still works
+    await running_bot.start()
+    before = len(user.messages)
+    await user.press("Comunicación · 1/7", message=second_menu)
+    again = await next_prompt(user, before)
+    assert "Tus respuestas en «Datos» están guardadas (1/8)." in user.texts[before]
+    assert "Pregunta 2 de 7" in again.text
