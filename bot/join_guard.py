@@ -15,8 +15,11 @@ from storage.repository import Repository
 
 @dataclass(frozen=True)
 class JoinGuard:
-    """After `per_person` wrong codes from one person, or `overall` from everyone, within
-    `window`, codes are not checked until the oldest of those failures is out of the window.
+    """A person may type `per_person` wrong codes freely; after that, each wrong code makes
+    them wait before the next is checked: `first_wait`, then twice as long each time, at most
+    `longest_wait` (a person typing off a poster gets in after a minute; a guesser gets a few
+    tries an hour). A person's failures count for `memory`. After `overall` wrong codes from
+    everyone within `window`, codes are not checked until the oldest is out of it.
 
     A person is counted under a keyed one-way hash of their channel id, never the id: this is
     kept before anyone agrees to anything, and only for as long as it counts.
@@ -24,6 +27,9 @@ class JoinGuard:
 
     secret: bytes
     per_person: int = 5
+    first_wait: timedelta = timedelta(minutes=1)
+    longest_wait: timedelta = timedelta(minutes=15)
+    memory: timedelta = timedelta(hours=1)
     overall: int = 1000
     window: timedelta = timedelta(minutes=10)
 
@@ -33,18 +39,27 @@ class JoinGuard:
     async def wait_minutes(self, repo: Repository, channel_id: int | str) -> int:
         """0 when a code may be checked now; else the minutes to wait (at least 1)."""
         now = utcnow()
-        since = now - self.window
-        mine = await repo.join_failures(self.who(channel_id), since)
-        waits = [self._wait(mine, self.per_person, now)]
-        if len(mine) < self.per_person:
-            waits.append(self._wait(await repo.join_failures_overall(since), self.overall, now))
-        return max(waits)
-
-    def _wait(self, failures: list[datetime], limit: int, now: datetime) -> int:
-        if len(failures) < limit:
+        mine = await repo.join_failures(self.who(channel_id), now - self.memory)
+        own = self._own_wait(mine, now)
+        if own:
+            return own
+        overall = await repo.join_failures_overall(now - self.window)
+        if len(overall) < self.overall:
             return 0
-        free_at = failures[-limit] + self.window
-        return max(1, math.ceil((free_at - now).total_seconds() / 60))
+        return _minutes(overall[-self.overall] + self.window - now)
+
+    def _own_wait(self, failures: list[datetime], now: datetime) -> int:
+        beyond = len(failures) - self.per_person
+        if beyond < 0:
+            return 0
+        wait = min(self.first_wait * 2**beyond, self.longest_wait)
+        return _minutes(failures[-1] + wait - now)
 
     async def failed(self, repo: Repository, channel_id: int | str) -> None:
         await repo.record_join_failure(self.who(channel_id))
+
+
+def _minutes(left: timedelta) -> int:
+    """A wait in whole minutes, rounded up; 0 when it is over."""
+    seconds = left.total_seconds()
+    return math.ceil(seconds / 60) if seconds > 0 else 0

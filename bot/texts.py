@@ -13,7 +13,10 @@ WELCOME = N_(
     "/join and your code."
 )
 JOIN_HOW = N_("Type /join and your code, for example: /join ABCD2345")
-CODE_MALFORMED = N_("A code has 8 letters and numbers, like ABCD2345. Please check it.")
+CODE_MALFORMED = N_(
+    "A code has 8 characters: letters and the digits 2 to 9, like ABCD2345. It never uses "
+    "0, 1, I, L or O. Please check it."
+)
 CODE_UNKNOWN = N_("I can't find this code. Please check it with your facilitator and try again.")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -11,7 +12,14 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import BotMessage, Chat, Fault, Sandbox, SandboxUser
-from storage.models import AnonymousAnswer, Answer, Conversation, Participant, Territory
+from storage.models import (
+    AnonymousAnswer,
+    Answer,
+    Conversation,
+    JoinAttempt,
+    Participant,
+    Territory,
+)
 from storage.repository import Repository
 from tests.bot.harness import RunningBot, join, next_prompt, say, tap, toggle
 
@@ -121,7 +129,10 @@ async def test_join_by_typed_code_and_wrong_codes(
     await say_text(user, "/join")
     assert user.texts[-1] == "Type /join and your code, for example: /join ABCD2345"
     await say_text(user, "/join hello")
-    assert user.texts[-1].startswith("A code has 8 letters and numbers")
+    assert user.texts[-1] == (
+        "A code has 8 characters: letters and the digits 2 to 9, like ABCD2345. It never uses "
+        "0, 1, I, L or O. Please check it."
+    )
     await say_text(user, "/join ABCD2345")
     assert user.texts[-1].startswith("I can't find this code.")
     await say_text(
@@ -130,17 +141,43 @@ async def test_join_by_typed_code_and_wrong_codes(
     assert user.texts[-1].startswith("Before we start, here is what I keep")
 
 
-async def test_repeated_wrong_codes_are_slowed_down(
-    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+async def test_a_person_typing_off_a_poster_gets_in_after_a_short_wait(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
 ) -> None:
-    user = sandbox.user(605, "Guess", "en")
+    user = sandbox.user(605, "Guess", "es")
     for _ in range(5):
         await say_text(user, "/start WRONGCDE")
     await say_text(user, f"/start {territory.join_code}")
-    assert user.texts[-1] == "Too many wrong codes. Please wait 10 minutes and try again."
+    assert (
+        user.texts[-1] == "Demasiados códigos incorrectos. Espera 1 minuto y vuelve a intentarlo."
+    )
     other = sandbox.user(606, "Other", "en")
     await say_text(other, f"/start {territory.join_code}")
     assert other.texts[-1].startswith("Before we start")
+    await failures_earlier(sessions, timedelta(minutes=1))  # a minute later
+    await say_text(user, f"/start {territory.join_code}")
+    assert user.texts[-1].startswith("Antes de empezar"), "the right code now gets in"
+
+
+async def test_each_further_wrong_code_doubles_the_wait(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(607, "Guess", "fr")
+    for _ in range(5):
+        await say_text(user, "/join WRANGCDE")
+    for minutes in (1, 2, 4):
+        await failures_earlier(sessions, timedelta(minutes=minutes))
+        await say_text(user, "/join WRANGCDE")
+        assert user.texts[-1].startswith("Je ne trouve pas ce code.")
+        await say_text(user, f"/join {territory.join_code}")
+        assert user.texts[-1].startswith(f"Trop de codes erronés. Attendez {2 * minutes}")
+
+
+async def failures_earlier(sessions: Sessions, by: timedelta) -> None:
+    """Move every recorded wrong code back in time (the guard reads the clock)."""
+    async with sessions() as session, session.begin():
+        for attempt in (await session.scalars(select(JoinAttempt))).all():
+            attempt.failed_at -= by
 
 
 async def say_text(user: SandboxUser, text: str) -> None:
@@ -550,4 +587,4 @@ async def test_guessing_codes_through_the_consent_button_is_slowed_down_too(
     await user.wait(lambda: sandbox.callbacks[press])
     assert sandbox.callback_answers[press]["text"].startswith("Too many wrong codes.")
     await say_text(user, f"/start {territory.join_code}")
-    assert user.texts[-1] == "Too many wrong codes. Please wait 10 minutes and try again."
+    assert user.texts[-1] == "Too many wrong codes. Please wait 1 minute and try again."
