@@ -76,7 +76,7 @@ def personal_data(
             if question is not None
             else json.dumps(record.value, ensure_ascii=False)
         )
-        here = f"【{record.territory} · {tr(flow.title) if flow else record.flow_id}】"
+        here = f"{record.territory} · {tr(flow.title) if flow else record.flow_id}"
         if here != heading:
             answer_lines += ["", here]
             heading = here

@@ -96,7 +96,9 @@ MYDATA_IN_FILES = N_(
     "read, and one for computers (JSON)."
 )
 NO_ANSWERS_YET = N_("No answers yet.")
-MYDATA_NOTHING = N_("I keep nothing about you.")
+MYDATA_NOTHING = N_(
+    "I keep nothing about you: no name, no Telegram ID, and no answer linked to you."
+)
 FORGET_CONFIRM = N_(
     "Delete your data? Your name, language and your written and spoken answers will be "
     "deleted. Your button answers stay in the territory's figures, without your name. "

@@ -309,7 +309,10 @@ async def test_mydata_and_forget(
         await tap(user, "Skip ▶")
     await say(user, "We share a building with three cooperatives.")
     await say_text(user, "/mydata")
-    assert "→ 3 · Consolidated" in user.texts[-1]
+    mine = user.texts[-1]
+    assert "\n\nDakar <Plateau> & Co · Legal and institutional frameworks\n• Does your" in mine
+    assert "→ 3 · Consolidated" in mine
+    assert all(ord(ch) < 0x2E80 for ch in mine), "no CJK brackets: they show as boxes"
     await say_text(user, "/forget")
     await user.press("No, keep it")
     await user.wait(lambda: user.texts[-1] == "Nothing was deleted.")
@@ -324,7 +327,9 @@ async def test_mydata_and_forget(
         ("legal", "instrument", {"choice": "3"})
     ]
     await say_text(user, "/mydata")
-    assert user.texts[-1] == "I keep nothing about you."
+    assert user.texts[-1] == (
+        "I keep nothing about you: no name, no Telegram ID, and no answer linked to you."
+    )
 
 
 async def test_commands_are_registered_in_each_language(
