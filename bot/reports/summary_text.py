@@ -421,10 +421,17 @@ def _open_answers(
             button = False
 
 
+QUOTE_LIMIT = 600
+"""Characters of a written answer quoted in the chat (a text may be 20,000; /export has all)."""
+
+
 def _quote(answer: OpenAnswer, flow: Flow, tr: Translator) -> Line:
     who = f"{answer.pseudonym} ({answer.language})" if answer.language else answer.pseudonym
     if answer.text:
-        return Line(f"• {esc(tr(texts.QUOTE, who=who, text=answer.text))}")
+        text = answer.text
+        if len(text) > QUOTE_LIMIT:
+            text = text[: QUOTE_LIMIT - 1].rstrip() + "…"
+        return Line(f"• {esc(tr(texts.QUOTE, who=who, text=text))}")
     said = "🎤 " + tr(VOICE_NOTE, seconds=answer.voice_duration or 0)
     return Line(f"• {esc(tr(texts.QUOTE, who=who, text=said))}", answer, flow.id)
 

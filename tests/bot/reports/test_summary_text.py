@@ -111,6 +111,14 @@ def test_open_answers_are_cut_with_a_button_and_voice_notes_ask_for_one() -> Non
     assert not any(line.more for line in every)
 
 
+def test_a_very_long_written_answer_is_quoted_by_its_beginning() -> None:
+    long = "Une très longue réponse. " * 800  # 20,000 characters, written in parts
+    people = [Someone("P-0001", blocks={"markets": {"strength": {"text": long}}})]
+    lines = block_section(summarise_block(MARKETS, people), MARKETS, FR, 10).lines
+    quote = next(line.html for line in lines if line.html.startswith("• P-"))
+    assert quote.endswith("réponse.…") and len(quote) < 650
+
+
 def test_messages_hold_whole_blocks_and_split_a_long_one_at_lines() -> None:
     small = [Section(f"b{i}", [Line(f"<b>Block {i}</b>"), Line("x" * 1000)]) for i in range(6)]
     chunks = pack(small, limit=4096)
