@@ -155,7 +155,7 @@ PROFILE_INTRO = N_(
     "Tap Don't know: each participant will answer."
 )
 PROFILE_NOW = N_("Profile of {territory}:")
-PROFILE_CHANGE = N_("Change any answer below, or tap Skip to keep it.")
+PROFILE_CHANGE = N_("Change any answer below, or tap Keep.")
 PROFILE_SAVED = N_("Saved. Profile of {territory}:")
 PROFILE_CANCELLED = N_("Cancelled. The profile has not changed. Send /profile to start again.")
 PROFILE_APPLIES = N_("Participants are not asked these questions any more.")

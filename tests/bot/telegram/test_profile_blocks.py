@@ -117,7 +117,7 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
     await tap(marie, "Province ou région")
     await toggle(marie, "Commande publique")
     await tap(marie, "Terminé ✓")
-    saved = await press_for_text(marie, "Passer ▶")
+    saved = await press_for_text(marie, "Garder ▶")
     assert "• Compétences : Commande publique, Formation\n" in saved.text
     row = await territory_row(sessions, territory.id)
     assert row.profile == {
