@@ -489,15 +489,40 @@ def cmd_run(_: argparse.Namespace) -> int:
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from bot.sandbox.app import SANDBOX_DATABASE_URL, serve
+    """The sandbox on its own database file: DATABASE_URL (perhaps the real bot's) is never
+    written to unless the operator names a database with --database-url."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from bot.config import DRIVERS
+    from bot.sandbox.app import SANDBOX_DATABASE_FILE, SANDBOX_DATABASE_URL, serve
     from bot.sandbox.state import default_state_path
 
-    url = os.environ.get("DATABASE_URL") or SANDBOX_DATABASE_URL
+    url = args.database_url or SANDBOX_DATABASE_URL
+    if args.database_url:
+        try:
+            driver = make_url(url).drivername
+        except ArgumentError:
+            raise UsageError(
+                "--database-url is not a database URL, e.g. sqlite+aiosqlite:///try.db"
+            ) from None
+        if driver not in DRIVERS:
+            raise UsageError(
+                f"--database-url must use {' or '.join(DRIVERS)} (it says {driver}://), "
+                "e.g. sqlite+aiosqlite:///try.db"
+            )
+    elif os.environ.get("DATABASE_URL"):
+        print(
+            f"DATABASE_URL is set, but the sandbox ignores it and uses {SANDBOX_DATABASE_FILE}; "
+            "to try the bot on that database: sse-facilitator sandbox --database-url URL"
+        )
     state = Path(args.state) if args.state else default_state_path(url)
     organisers = organisers_from_env()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(serve(args.host, args.port, url, state, organisers))
+    except SQLAlchemyError as exc:
+        return _fail(f"cannot use the database at {db.safe_url(url)}: {type(exc).__name__}", 1)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", 1)
     return 0
@@ -536,6 +561,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the fake Telegram's test people, chats and ids (default: beside the database "
         "file, e.g. sse-facilitator-sandbox.telegram.json)",
+    )
+    sandbox.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the database the sandbox's bot uses (default: its own file "
+        "sse-facilitator-sandbox.db; DATABASE_URL is ignored, so a real bot's data is never "
+        "touched)",
     )
     sandbox.set_defaults(handler=cmd_sandbox)
 
