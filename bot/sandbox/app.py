@@ -257,6 +257,9 @@ async def serve(
     state_path: Path | None,
     organisers: frozenset[int] = frozenset(),
 ) -> None:
+    stopped = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):  # `kill` stops it as cleanly as Ctrl+C
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     running = await start_sandbox(host, port, database_url, state_path, organisers)
     if running.notice:
         print(running.notice)
@@ -266,9 +269,6 @@ async def serve(
     where = state_path or "memory only (gone when stopped)"
     print(f"Test people and their chats are kept in {where}.")
     print("Stop with Ctrl+C.")
-    stopped = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):  # `kill` stops it as cleanly as Ctrl+C
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     try:
         await stopped.wait()
     finally:

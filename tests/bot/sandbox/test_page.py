@@ -105,7 +105,6 @@ async def test_join_answer_two_questions_and_see_progress(
     await expect(
         closed.locator("b", has_text="Cadres juridiques et institutionnels")
     ).to_be_visible()
-    await expect(toast).to_be_hidden(timeout=4000)  # a short notice, gone by itself
     await page.get_by_role("button", name="1 · Émergent").click()
     await expect(chat).to_contain_text("Question 3 sur 10")
     voice = {"name": "note.wav", "mimeType": "audio/wav", "buffer": wav(3)}
