@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -488,16 +488,52 @@ def cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
+def sandbox_database(given: str | None, environ: Mapping[str, str]) -> tuple[str, str | None]:
+    """The sandbox's database URL, and a line to print when DATABASE_URL is set but not used:
+    the sandbox has its own file (DATABASE_URL may be a real bot's) unless one is `given`."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from bot.config import DRIVERS
+
+    if not given:
+        from bot.sandbox.app import SANDBOX_DATABASE_FILE, SANDBOX_DATABASE_URL
+
+        notice = None
+        if environ.get("DATABASE_URL"):
+            notice = (
+                f"DATABASE_URL is set, but the sandbox ignores it and uses {SANDBOX_DATABASE_FILE}"
+                "; to try the bot on that database: sse-facilitator sandbox --database-url URL"
+            )
+        return SANDBOX_DATABASE_URL, notice
+    try:
+        driver = make_url(given).drivername
+    except ArgumentError:
+        raise UsageError(
+            "--database-url is not a database URL, e.g. sqlite+aiosqlite:///try.db"
+        ) from None
+    if driver not in DRIVERS:
+        raise UsageError(
+            f"--database-url must use {' or '.join(DRIVERS)} (it says {driver}://), "
+            "e.g. sqlite+aiosqlite:///try.db"
+        )
+    return given, None
+
+
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    from bot.sandbox.app import SANDBOX_DATABASE_URL, serve
+    url, notice = sandbox_database(args.database_url, os.environ)
+    from bot.sandbox.app import serve
     from bot.sandbox.state import default_state_path
 
-    url = os.environ.get("DATABASE_URL") or SANDBOX_DATABASE_URL
+    if notice:
+        print(notice)
     state = Path(args.state) if args.state else default_state_path(url)
     organisers = organisers_from_env()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(serve(args.host, args.port, url, state, organisers))
+    except SQLAlchemyError as exc:
+        return _fail(f"cannot use the database at {db.safe_url(url)}: {type(exc).__name__}", 1)
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", 1)
     return 0
@@ -536,6 +572,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the fake Telegram's test people, chats and ids (default: beside the database "
         "file, e.g. sse-facilitator-sandbox.telegram.json)",
+    )
+    sandbox.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="the database the sandbox's bot uses (default: its own file "
+        "sse-facilitator-sandbox.db; DATABASE_URL is ignored, so a real bot's data is never "
+        "touched)",
     )
     sandbox.set_defaults(handler=cmd_sandbox)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import secrets
 import signal
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from bot.config import Settings
+from bot.sandbox import audio
 from bot.sandbox.server import BOT_ID, BOT_USERNAME, Sandbox, api_routes
 from bot.sandbox.state import SandboxState, database_is_new
 from bot.telegram.app import PollingBot
@@ -25,7 +27,18 @@ from storage import db
 from storage.repository import Repository
 
 DEMO_TERRITORY = "Sandbox demo territory"
-SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///sse-facilitator-sandbox.db"
+SANDBOX_DATABASE_FILE = "sse-facilitator-sandbox.db"
+SANDBOX_DATABASE_URL = f"sqlite+aiosqlite:///{SANDBOX_DATABASE_FILE}"
+"""The sandbox's own database, in the current folder (DATABASE_URL is not used)."""
+ANSWER_WAIT = 10.0
+"""Seconds the page waits for the bot's answer to a press (Telegram's clients wait about as
+long before they give up on it)."""
+VOICE_LIMIT = 20 * 1024 * 1024
+"""The largest file a bot may download from Telegram, so the largest voice note."""
+UNREADABLE_AUDIO = (
+    "Could not tell how long this audio file is. Choose a voice note or an audio file your "
+    "browser can play (OGG, MP3, M4A or WAV)."
+)
 STOP_GRACE = 1.0
 """Seconds a stop waits for requests in flight: not for the bot's long poll to time out."""
 
@@ -46,7 +59,9 @@ def page_routes(
         return web.Response(text=page, content_type="text/html")
 
     async def get_info(_: web.Request) -> web.Response:
-        return web.json_response({**info, "languages": list(available_languages())})
+        return web.json_response(
+            {**info, "languages": list(available_languages()), "voice_limit": VOICE_LIMIT}
+        )
 
     async def list_users(_: web.Request) -> web.Response:
         return web.json_response(
@@ -81,8 +96,26 @@ def page_routes(
         message = next((m for m in user.messages if m.message_id == body.get("message_id")), None)
         if message is None:
             raise web.HTTPNotFound(text="no such message")
-        await user.press_data(str(body.get("data", "")), message)
-        return web.json_response({"ok": True})
+        query_id = await user.press_data(str(body.get("data", "")), message)
+        return web.json_response({"ok": True, "query_id": query_id})
+
+    async def answer(request: web.Request) -> web.Response:
+        """The bot's answer to a press of this person's, once it comes (a long poll): the page
+        shows its text as a short notice, or as an alert to close with `show_alert`."""
+        user = user_of(request)
+        query_id = request.match_info["query"]
+        if sandbox.pressed_by.get(query_id) != user.id:
+            raise web.HTTPNotFound(text="no such button press")
+        given = await user.answer_to(query_id, ANSWER_WAIT)
+        if given is None:
+            return web.json_response({"answered": False})
+        return web.json_response(
+            {
+                "answered": True,
+                "text": given.get("text") or "",
+                "show_alert": bool(given.get("show_alert")),
+            }
+        )
 
     async def document(request: web.Request) -> web.Response:
         """A document the bot sent to this person, to save (an export, /mydata's files)."""
@@ -107,9 +140,15 @@ def page_routes(
         upload = form.get("file")
         if not isinstance(upload, web.FileField):
             raise web.HTTPBadRequest(text="send a file")
-        duration = int(str(form.get("duration") or 5))
-        await user_of(request).send_voice(upload.file.read(), max(1, duration))
-        return web.json_response({"ok": True})
+        data = upload.file.read()
+        length, read_by = _given_seconds(form.get("duration")), "page"
+        if length is None:
+            length, read_by = audio.seconds(data), "server"
+        if length is None:
+            raise web.HTTPBadRequest(text=UNREADABLE_AUDIO)
+        duration = audio.whole_seconds(length)
+        await user_of(request).send_voice(data, duration)
+        return web.json_response({"ok": True, "duration": duration, "length_read_by": read_by})
 
     return [
         web.get("/", index),
@@ -119,9 +158,19 @@ def page_routes(
         web.get("/sandbox/api/users/{user}/messages", messages),
         web.post("/sandbox/api/users/{user}/send", send),
         web.post("/sandbox/api/users/{user}/press", press),
+        web.get("/sandbox/api/users/{user}/answers/{query}", answer),
         web.post("/sandbox/api/users/{user}/voice", voice),
         web.get("/sandbox/api/users/{user}/documents/{message}", document),
     ]
+
+
+def _given_seconds(value: object) -> float | None:
+    """The length the page read from the file (its audio element's metadata), if it could."""
+    try:
+        length = float(str(value))
+    except ValueError:
+        return None
+    return length if math.isfinite(length) and length > 0 else None
 
 
 async def demo_codes(database: db.Database) -> tuple[str, str]:
@@ -183,7 +232,7 @@ async def start_sandbox(
         "join_code": join_code,
         "join_link": f"https://t.me/{BOT_USERNAME}?start={join_code}",
     }
-    app = web.Application(client_max_size=20 * 1024 * 1024)
+    app = web.Application(client_max_size=VOICE_LIMIT + 1024 * 1024)
     app.add_routes(api_routes(sandbox) + page_routes(sandbox, info, state.user_ids))
     runner = web.AppRunner(app, shutdown_timeout=STOP_GRACE)
     await runner.setup()
@@ -208,6 +257,9 @@ async def serve(
     state_path: Path | None,
     organisers: frozenset[int] = frozenset(),
 ) -> None:
+    stopped = asyncio.Event()
+    with contextlib.suppress(NotImplementedError):  # `kill` stops it as cleanly as Ctrl+C
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     running = await start_sandbox(host, port, database_url, state_path, organisers)
     if running.notice:
         print(running.notice)
@@ -217,9 +269,6 @@ async def serve(
     where = state_path or "memory only (gone when stopped)"
     print(f"Test people and their chats are kept in {where}.")
     print("Stop with Ctrl+C.")
-    stopped = asyncio.Event()
-    with contextlib.suppress(NotImplementedError):  # `kill` stops it as cleanly as Ctrl+C
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
     try:
         await stopped.wait()
     finally:

@@ -18,7 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.sandbox.html_check import EntityError, html_to_text
+from bot.sandbox.html_check import EntityError, parse_html
 from bot.sandbox.spec import ApiError, Checker, UploadedFile, load_spec
 
 BOT_ID = 7000000001
@@ -128,6 +128,8 @@ class BotMessage:
     """An uploaded document's name, as the bot gave it."""
     duration: int | None = None
     """A voice note's length in seconds."""
+    entities: list[dict[str, Any]] = field(default_factory=list)
+    """The formatting of `text` (bold, italic...), as Telegram sends it."""
 
     @property
     def buttons(self) -> list[dict[str, Any]]:
@@ -139,6 +141,7 @@ class BotMessage:
             "message_id": self.message_id,
             "text": self.text,
             "html": self.markup,
+            "entities": self.entities,
             "kind": self.kind,
             "file_id": self.file_id,
             "file_name": self.file_name,
@@ -218,7 +221,11 @@ class Sandbox:
             "date": int(time.time()),
             **content,
         }
-        shown = content.get("text") or ("🎤" if "voice" in content else "…")
+        if "voice" in content:  # as Telegram shows one's own voice note: 🎤 0:14
+            minutes, seconds = divmod(int(content["voice"].get("duration") or 0), 60)
+            shown = f"🎤 {minutes}:{seconds:02}"
+        else:
+            shown = content.get("text") or "…"
         self.written.setdefault(chat.id, []).append(
             {"message_id": message["message_id"], "text": shown, "mine": True}
         )
@@ -346,14 +353,18 @@ class Sandbox:
         except (KeyError, ValueError):
             raise ApiError(400, "Bad Request: chat not found") from None
 
-    def render(self, params: dict[str, Any], key: str = "text") -> tuple[str, str]:
+    def render(
+        self, params: dict[str, Any], key: str = "text"
+    ) -> tuple[str, str, list[dict[str, Any]]]:
+        """The text a person sees, the markup as given, and the text's entities."""
         markup = params.get(key) or ""
         if params.get("parse_mode", "").lower() == "html":
             try:
-                return html_to_text(markup), markup
+                text, entities = parse_html(markup)
             except EntityError as exc:
                 raise ApiError(400, f"Bad Request: {exc}") from None
-        return markup, markup
+            return text, markup, entities
+        return markup, markup, []
 
     def message_json(self, message: BotMessage) -> dict[str, Any]:
         chat = self.chats[message.chat_id]
@@ -367,6 +378,8 @@ class Sandbox:
             out["text"] = message.text
         else:
             out["caption"] = message.text
+        if message.entities:
+            out["entities" if message.kind == "text" else "caption_entities"] = message.entities
         if message.kind == "document":
             out["document"] = {"file_id": message.file_id, "file_unique_id": message.file_id}
             if message.file_name:
@@ -392,10 +405,12 @@ class Sandbox:
 
     def _sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat = self.chat(params["chat_id"])
-        text, markup = self.render(params)
-        return self.store(
-            BotMessage(next(self.message_ids), chat.id, text, markup, params.get("reply_markup"))
+        text, markup, entities = self.render(params)
+        message = BotMessage(
+            next(self.message_ids), chat.id, text, markup, params.get("reply_markup")
         )
+        message.entities = entities
+        return self.store(message)
 
     def _send_file(self, params: dict[str, Any], key: str) -> dict[str, Any]:
         chat = self.chat(params["chat_id"])
@@ -408,7 +423,7 @@ class Sandbox:
             file_id = given
         else:
             raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
-        caption, markup = self.render(params, "caption")
+        caption, markup, entities = self.render(params, "caption")
         message = BotMessage(
             next(self.message_ids),
             chat.id,
@@ -419,6 +434,7 @@ class Sandbox:
             file_id,
             file_name=file_name if key == "document" else None,
             duration=params.get("duration"),
+            entities=entities,
         )
         return self.store(message)
 
@@ -442,11 +458,12 @@ class Sandbox:
 
     def _editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self.find(params)
-        text, markup = self.render(params)
+        text, markup, entities = self.render(params)
         reply_markup = params.get("reply_markup")
         if markup == message.markup and reply_markup == message.reply_markup:
             raise ApiError(400, "Bad Request: message is not modified")
         message.text, message.markup, message.reply_markup = text, markup, reply_markup
+        message.entities = entities
         message.edits += 1
         return self.message_json(message)
 
@@ -577,17 +594,31 @@ class SandboxUser:
 
     async def wait(self, until: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait until a condition on what the user sees holds."""
+        if not await self.holds_within(until, timeout):
+            raise AssertionError(f"timed out; the user saw: {self.texts[-5:]}")
+
+    async def holds_within(self, until: Callable[[], bool], timeout: float) -> bool:
+        """Whether a condition on what the user sees holds within `timeout` seconds."""
         deadline = time.monotonic() + timeout
         watcher = self.sandbox.watchers.setdefault(self.id, asyncio.Condition())
         async with watcher:
             while not until():
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"timed out; the user saw: {self.texts[-5:]}")
+                    return False
                 try:
                     await asyncio.wait_for(watcher.wait(), left)
                 except TimeoutError:
                     continue
+        return True
+
+    async def answer_to(self, query_id: str, timeout: float) -> dict[str, Any] | None:
+        """The bot's answer to this user's button press (its `text`, `show_alert`...), once it
+        comes; None if it has not come within `timeout` seconds."""
+        answers = self.sandbox.callback_answers
+        if not await self.holds_within(lambda: query_id in answers, timeout):
+            return None
+        return answers[query_id]
 
     async def wait_new(self, count: int = 1, timeout: float = 10.0) -> list[BotMessage]:
         """Wait for `count` new messages since the last call; return them."""

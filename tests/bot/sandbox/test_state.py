@@ -34,7 +34,7 @@ async def test_a_restart_brings_back_people_chats_files_and_pending_updates(
     keyboard = {"inline_keyboard": [[{"text": "Sí", "callback_data": "yes"}]]}
     question = {"chat_id": ana.id, "text": "<b>¿Listo?</b>", "parse_mode": "HTML"}
     sent = await sandbox.call("sendMessage", {**question, "reply_markup": keyboard})
-    edit = {"chat_id": ana.id, "message_id": sent["message_id"], "text": "¿Listo? Sí"}
+    edit = {**question, "message_id": sent["message_id"], "text": "<b>¿Listo?</b> Sí"}
     await sandbox.call("editMessageText", {**edit, "reply_markup": keyboard})
     query = await ana.press("Sí")
     voice = await ana.send_voice(b"OggS-voice", 3)
@@ -46,6 +46,8 @@ async def test_a_restart_brings_back_people_chats_files_and_pending_updates(
     assert restored.users == sandbox.users and list(restored.users) == [1001]
     assert restored.chats == sandbox.chats
     assert restored.messages == sandbox.messages and restored.messages[1001][0].edits == 1
+    bold = [{"type": "bold", "offset": 0, "length": 7}]
+    assert restored.messages[1001][0].entities == bold, "still bold after a restart"
     assert restored.written == sandbox.written
     assert [u["update_id"] for u in restored.updates] == [1, 2, 3]
     assert restored.callbacks == {query: False}, "the bot can still answer the press"
