@@ -667,3 +667,15 @@ def digest_changes(answering: int, finished: int, joined: int) -> Msg:
         finished=finished,
         joined=joined,
     )
+
+
+# ---- territory management (`sse-facilitator territory close / new-code`)
+
+TERRITORY_CLOSED = N_(
+    "{territory} no longer takes new people. If you think you should take part, "
+    "please ask its facilitation team."
+)
+CODE_REPLACED = N_(
+    "This code has been replaced by a new one. Please ask your facilitation team for the new "
+    "code or link."
+)

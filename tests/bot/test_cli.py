@@ -55,7 +55,7 @@ def test_territory_create_with_the_default_sqlite_file(tmp_path: Path) -> None:
 
 def test_territory_create_with_database_url(tmp_path: Path, database_url: str) -> None:
     first = cli(*CREATE, cwd=tmp_path, database_url=database_url)
-    second = cli(*CREATE, cwd=tmp_path, database_url=database_url)
+    second = cli(*CREATE, "--allow-duplicate", cwd=tmp_path, database_url=database_url)
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert not (tmp_path / "sse-facilitator.db").exists()
     assert json.loads(first.stdout)["join_code"] != json.loads(second.stdout)["join_code"]
@@ -121,7 +121,10 @@ def test_territory_links_and_the_poster(tmp_path: Path) -> None:
     assert f"Participants: /start {code}\n" in plain.stdout
     assert "https://" not in plain.stdout
     poster = tmp_path / "poster.png"
-    made = cli(*CREATE, "--bot-username", "@my_sse_bot", "--qr", str(poster), cwd=tmp_path)
+    made = cli(
+        *CREATE, "--allow-duplicate", "--bot-username", "@my_sse_bot", "--qr", str(poster),
+        cwd=tmp_path,
+    )  # fmt: skip
     assert made.returncode == 0, made.stderr
     created = json.loads(made.stdout)
     link = f"https://t.me/my_sse_bot?start={created['join_code']}"
@@ -130,7 +133,10 @@ def test_territory_links_and_the_poster(tmp_path: Path) -> None:
     image = Image.open(io.BytesIO(poster.read_bytes()))
     assert [found.text for found in zxingcpp.read_barcodes(image)] == [link]
     svg = tmp_path / "poster.svg"
-    made = cli(*CREATE[:-1], "--bot-username", "my_sse_bot", "--qr", str(svg), cwd=tmp_path)
+    made = cli(
+        *CREATE[:-1], "--allow-duplicate", "--bot-username", "my_sse_bot", "--qr", str(svg),
+        cwd=tmp_path,
+    )  # fmt: skip
     assert made.returncode == 0, made.stderr
     assert "Scannez avec votre téléphone" in svg.read_text()
     assert f"Poster: {svg}" in made.stdout
