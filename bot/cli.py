@@ -850,6 +850,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ModuleNotFoundError, SQLAlchemyError, OSError) as exc:
         if isinstance(exc, ModuleNotFoundError) and exc.name != "asyncpg":
             raise
+        if isinstance(exc, OSError) and exc.filename:  # a file of ours, not the database
+            return _fail(f"cannot use {exc.filename}: {exc.strerror}", 1)
         return _fail(db.describe_failure(exc, db.database_url()), 1)
 
 

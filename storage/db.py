@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import random
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
@@ -133,7 +134,9 @@ def describe_failure(error: BaseException, url: str) -> str:
         )
     if state in ("28000", "28P01"):
         return f"{where}: the server refused the user {parsed.username!r} or its password"
-    if isinstance(cause, OSError | TimeoutError | exc.TimeoutError):
+    if isinstance(cause, socket.gaierror):
+        return f"{where}: the host {parsed.host!r} is not known; check the address"
+    if isinstance(cause, ConnectionError | TimeoutError | exc.TimeoutError):
         place = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
         return f"{where}: nothing answers at {place} (is the database server running there?)"
     return f"{where}: {type(cause).__name__}"

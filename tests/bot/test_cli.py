@@ -217,3 +217,47 @@ def test_territory_schedule_shows_and_changes_the_session_and_the_rules(
         assert refused.returncode != 0 and says in refused.stderr, refused.stderr
     unknown = cli("territory", "schedule", "ZZZZ9999", cwd=tmp_path, database_url=database_url)
     assert "no territory has the code 'ZZZZ9999'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["db", "upgrade"],
+        ["territory", "list"],
+        ["territory", "close", "ABCD2345"],
+        ["export", "--all", "--format", "csv"],
+        ["report", "--all", "--out", "report.html"],
+        ["sandbox"],
+        ["run"],
+    ],
+)
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("sqlite:///bot.db", "DATABASE_URL says sqlite://; use sqlite+aiosqlite:///bot.db"),
+        ("postgres://app:s3cret@db.example/sse",
+         "DATABASE_URL says postgres://; use postgresql+asyncpg://app:***@db.example/sse"),
+        ("sqlite+aiosqlite:///missing/bot.db",
+         "the folder 'missing' of the SQLite file in DATABASE_URL does not exist"),
+        ("oracle://app:s3cret@db.example/sse",
+         "DATABASE_URL says oracle://, a database sse-facilitator does not support; use "),
+    ],
+)  # fmt: skip
+def test_every_command_that_opens_the_database_names_the_fix_of_its_url(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    url: str,
+    says: str,
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:token-that-is-never-used")
+    assert main(command) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"sse-facilitator: {says}") and err.count("\n") == 1
+    assert "s3cret" not in err
+    assert list(tmp_path.iterdir()) == [], "nothing was created"
