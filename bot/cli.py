@@ -547,13 +547,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                     "create one with: sse-facilitator territory create"
                 )
         else:
-            match = await repo.territory_by_code(args.territory)
-            if match is None:
-                raise UsageError(
-                    f"no territory has the code {args.territory!r}: give its join code or its "
-                    "facilitator code (see: sse-facilitator territory list)"
-                )
-            territories = [match.territory]
+            territories = [await _territory(repo, args.territory)]
         if args.format == "html":
             pages.append(await _html_export(repo, territories, args.language))
             names.extend(Place.of(t) for t in territories)
