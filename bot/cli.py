@@ -25,7 +25,7 @@ from dialogs.loader import FlowError, load_flows
 from storage import db
 from storage.models import Territory
 from storage.reports import Reports
-from storage.repository import Repository
+from storage.repository import Deleted, Repository, same_name
 
 
 class UsageError(Exception):
@@ -60,19 +60,14 @@ def cmd_flows_check(_: argparse.Namespace) -> int:
 async def with_database(work: Callable[[Repository], Awaitable[int]]) -> int:
     """Run `work` in one transaction on an up-to-date schema.
 
-    An SQLite database is upgraded here by itself; another one must be upgraded with
+    DATABASE_URL is checked first (`db.open_checked`, as `run` does): an SQLite database is
+    upgraded here by itself; another one must answer and be upgraded with
     `sse-facilitator db upgrade` first.
     """
     url = db.database_url()
-    if db.is_sqlite(url):
-        await asyncio.to_thread(db.upgrade, url)
+    await db.open_checked(url)
     engine = db.create_engine(url)
     try:
-        if not await db.schema_is_current(engine):
-            return _fail(
-                f"the database at {db.safe_url(url)} is not up to date; "
-                "run: sse-facilitator db upgrade"
-            )
         async with db.session_factory(engine)() as session, session.begin():
             return await work(Repository(session))
     finally:
@@ -81,7 +76,7 @@ async def with_database(work: Callable[[Repository], Awaitable[int]]) -> int:
 
 def cmd_db_upgrade(_: argparse.Namespace) -> int:
     url = db.database_url()
-    db.upgrade(url)
+    asyncio.run(db.upgrade_checked(url))
     print(f"database at {db.safe_url(url)} is up to date")
     return 0
 
@@ -99,6 +94,7 @@ def _territory_json(territory: Territory, bot_link: str | None = None) -> dict[s
         "session_at": territory.session_at.isoformat() if territory.session_at else None,
         "join_code": territory.join_code,
         "facilitator_code": territory.facilitator_code,
+        "closed_at": territory.closed_at.isoformat() if territory.closed_at else None,
     }
     if bot_link is not None:
         out["participant_link"] = territories.deep_link(bot_link, territory.join_code)
@@ -145,6 +141,20 @@ def _poster_path(args: argparse.Namespace, bot_link: str | None) -> Path | None:
     return path
 
 
+def _write_poster(territory: Territory, bot_link: str, path: Path) -> None:
+    """The A4 poster with the QR code of the territory's join link; a `UsageError` when it
+    cannot be written (raised inside the transaction, so nothing is changed)."""
+    from bot.reports.qr import invite_poster, poster_file
+
+    link = territories.deep_link(bot_link, territory.join_code)
+    poster = invite_poster(territory.name, territory.language, link)
+    data = poster_file(poster, path.suffix.lower().lstrip("."))
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
 def parse_territory(args: argparse.Namespace) -> dict[str, Any]:
     """The fields of `territory create`, checked as the chat checks them."""
     try:
@@ -176,6 +186,11 @@ def parse_territory(args: argparse.Namespace) -> dict[str, Any]:
                 f"--session-at {args.session_at!r} is not an ISO date-time "
                 "(e.g. 2027-06-01T16:15+02:00)"
             ) from None
+        if session_at <= datetime.now(UTC):
+            raise UsageError(
+                f"--session-at {args.session_at!r} is in the past; give the coming session's "
+                "date and time"
+            )
     return {
         "name": name,
         "country": country,
@@ -185,23 +200,51 @@ def parse_territory(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+async def _refuse_duplicate(
+    repo: Repository, name: str, country: str, but: Territory | None = None
+) -> None:
+    """A `UsageError` when the country already has a territory of this name (letter case and
+    spaces aside), other than `but`."""
+    for other in await repo.territories_named(name, country):
+        if but is None or other.id != but.id:
+            raise UsageError(
+                f"{country} already has a territory named {other.name!r} (join code "
+                f"{other.join_code}); give another name, or add --allow-duplicate"
+            )
+
+
+async def _territory(repo: Repository, code: str) -> Territory:
+    """The territory of a join or facilitator code (or group code), else a `UsageError`."""
+    found = await repo.territory_by_code(code)
+    if found is not None:
+        return found.territory
+    retired = await repo.retired_code(code)
+    if retired is not None:
+        territory = await repo.territory(retired.territory_id)
+        if territory is not None:
+            facilitator = retired.role == "facilitator"
+            now = territory.facilitator_code if facilitator else territory.join_code
+            raise UsageError(
+                f"the code {code!r} of {territory.name} was replaced by {now} "
+                f"on {retired.retired_at:%Y-%m-%d}; use that one"
+            )
+    raise UsageError(
+        f"no territory has the code {code!r}: give its join code or its facilitator code "
+        "(sse-facilitator territory list shows them)"
+    )
+
+
 def cmd_territory_create(args: argparse.Namespace) -> int:
     fields = parse_territory(args)
     bot_link = _bot_link(args)
     poster_path = _poster_path(args, bot_link)
 
     async def work(repo: Repository) -> int:
+        if not args.allow_duplicate:
+            await _refuse_duplicate(repo, fields["name"], fields["country"])
         territory = await repo.create_territory(**fields)
         if poster_path is not None and bot_link is not None:
-            from bot.reports.qr import invite_poster, poster_file
-
-            link = territories.deep_link(bot_link, territory.join_code)
-            poster = invite_poster(territory.name, territory.language, link)
-            data = poster_file(poster, poster_path.suffix.lower().lstrip("."))
-            try:
-                poster_path.write_bytes(data)
-            except OSError as exc:  # nothing is created: the transaction is rolled back
-                raise UsageError(f"cannot write {poster_path}: {exc.strerror}") from None
+            _write_poster(territory, bot_link, poster_path)
         if args.json:
             print(json.dumps(_territory_json(territory, bot_link), ensure_ascii=False))
         else:
@@ -230,9 +273,10 @@ def cmd_territory_list(args: argparse.Namespace) -> int:
             when = (
                 t.session_at.astimezone(ZoneInfo(t.timezone)).isoformat() if t.session_at else "-"
             )
+            closed = f"  (closed since {t.closed_at:%Y-%m-%d})" if t.closed_at else ""
             print(
                 f"{t.id:>4}  {t.join_code}  {t.facilitator_code}  {t.country}  {t.language}  "
-                f"{t.timezone:<20} {when:<25} {t.name}"
+                f"{t.timezone:<20} {when:<25} {t.name}{closed}"
             )
             print("\n".join(_links(t, bot_link, indent="      ")))
         return 0
@@ -280,13 +324,7 @@ def cmd_territory_schedule(args: argparse.Namespace) -> int:
     async def work(repo: Repository) -> int:
         from bot.scheduling.rules import DEFAULTS
 
-        found = await repo.territory_by_code(args.code)
-        if found is None:
-            raise UsageError(
-                f"no territory has the code {args.code!r} "
-                "(sse-facilitator territory list shows them)"
-            )
-        territory = found.territory
+        territory = await _territory(repo, args.code)
         if args.session_at is not None:
             if args.session_at.lower() == "none":
                 await repo.set_session_at(territory, None)
@@ -318,6 +356,137 @@ def cmd_territory_schedule(args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(with_database(work))
+
+
+def cmd_territory_rename(args: argparse.Namespace) -> int:
+    try:
+        name = territories.territory_name(args.name)
+    except territories.Invalid:
+        raise UsageError(f"--name must be 1 to {territories.NAME_LIMIT} characters") from None
+
+    async def work(repo: Repository) -> int:
+        territory = await _territory(repo, args.code)
+        if not args.allow_duplicate:
+            await _refuse_duplicate(repo, name, territory.country, but=territory)
+        old = territory.name
+        await repo.rename_territory(territory, name)
+        print(f"Renamed {old!r} to {name!r} (join code {territory.join_code})")
+        return 0
+
+    return asyncio.run(with_database(work))
+
+
+def cmd_territory_close(args: argparse.Namespace) -> int:
+    async def work(repo: Repository) -> int:
+        territory = await _territory(repo, args.code)
+        if territory.closed_at is not None:
+            print(f"{territory.name} is closed already (since {territory.closed_at:%Y-%m-%d}).")
+            return 0
+        await repo.set_closed(territory, True)
+        print(f"Closed {territory.name} to new people: those already in go on answering.")
+        print("Someone who sends its join code or link is told it takes no new people.")
+        print(f"Undo with: sse-facilitator territory reopen {territory.join_code}")
+        return 0
+
+    return asyncio.run(with_database(work))
+
+
+def cmd_territory_reopen(args: argparse.Namespace) -> int:
+    async def work(repo: Repository) -> int:
+        territory = await _territory(repo, args.code)
+        if territory.closed_at is None:
+            print(f"{territory.name} is open already: it takes new people.")
+            return 0
+        await repo.set_closed(territory, False)
+        print(f"{territory.name} takes new people again (join code {territory.join_code}).")
+        return 0
+
+    return asyncio.run(with_database(work))
+
+
+def cmd_territory_new_code(args: argparse.Namespace) -> int:
+    bot_link = _bot_link(args)
+    if args.qr and args.facilitator:
+        raise UsageError("--qr makes the participants' poster; leave it out with --facilitator")
+    poster_path = _poster_path(args, bot_link)
+    role = "facilitator" if args.facilitator else "participant"
+
+    async def work(repo: Repository) -> int:
+        territory = await _territory(repo, args.code)
+        old = territory.facilitator_code if args.facilitator else territory.join_code
+        code = await repo.replace_code(territory, role)
+        if poster_path is not None and bot_link is not None:
+            _write_poster(territory, bot_link, poster_path)
+        which = "facilitator code" if args.facilitator else "join code"
+        print(f"New {which} of {territory.name}: {code}")
+        print(
+            f"The old {which} {old} no longer works: who sends it (or opens its link) is told "
+            "it was replaced and to ask for the new one."
+        )
+        print("\n".join(_links(territory, bot_link)))
+        if poster_path is not None:
+            print(f"Poster: {poster_path}")
+        return 0
+
+    return asyncio.run(with_database(work))
+
+
+def _deleted_line(territory: str, deleted: Deleted) -> str:
+    def count(n: int, one: str, many: str) -> str:
+        return f"{n} {one if n == 1 else many}"
+
+    return (
+        f"Deleted {territory}: "
+        + ", ".join(
+            (
+                count(deleted.memberships, "membership", "memberships"),
+                count(deleted.people, "person", "people") + " in no other territory",
+                count(deleted.conversations, "conversation", "conversations"),
+                count(deleted.answers, "answer", "answers"),
+                count(deleted.anonymous_answers, "anonymous answer", "anonymous answers"),
+                count(deleted.scheduled_messages, "scheduled message", "scheduled messages"),
+                count(deleted.group_links, "group link", "group links"),
+            )
+        )
+        + "."
+    )
+
+
+def cmd_territory_delete(args: argparse.Namespace) -> int:
+    """Delete a territory and all of it, once its name is typed back (or with --yes)."""
+    seen: dict[str, Any] = {}
+
+    async def look(repo: Repository) -> int:
+        territory = await _territory(repo, args.code)
+        progress = await Reports(repo.session).progress(territory.id)
+        seen.update(id=territory.id, name=territory.name, joined=progress.joined)
+        return 0
+
+    status = asyncio.run(with_database(look))
+    if status:
+        return status
+    if not args.yes:
+        print(
+            f"This deletes {seen['name']} for good: its {seen['joined']} members' place in it, "
+            "every answer given there, its codes and scheduled messages.",
+            file=sys.stderr,
+        )
+        try:
+            typed = input("Type the territory's name to delete it: ")
+        except EOFError:
+            typed = None
+        if typed is None or not same_name(typed, seen["name"]):
+            said = "nothing was typed" if not typed else f"{typed.strip()!r} is not its name"
+            return _fail(f"not deleted: {said} (or add --yes)", 1)
+
+    async def delete(repo: Repository) -> int:
+        territory = await repo.territory(seen["id"])
+        if territory is None:
+            raise UsageError(f"{seen['name']} was deleted meanwhile")
+        print(_deleted_line(territory.name, await repo.delete_territory(territory)))
+        return 0
+
+    return asyncio.run(with_database(delete))
 
 
 # ---------------------------------------------------------------- exports
@@ -378,13 +547,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                     "create one with: sse-facilitator territory create"
                 )
         else:
-            match = await repo.territory_by_code(args.territory)
-            if match is None:
-                raise UsageError(
-                    f"no territory has the code {args.territory!r}: give its join code or its "
-                    "facilitator code (see: sse-facilitator territory list)"
-                )
-            territories = [match.territory]
+            territories = [await _territory(repo, args.territory)]
         if args.format == "html":
             pages.append(await _html_export(repo, territories, args.language))
             names.extend(Place.of(t) for t in territories)
@@ -491,11 +654,6 @@ def cmd_run(_: argparse.Namespace) -> int:
 def sandbox_database(given: str | None, environ: Mapping[str, str]) -> tuple[str, str | None]:
     """The sandbox's database URL, and a line to print when DATABASE_URL is set but not used:
     the sandbox has its own file (DATABASE_URL may be a real bot's) unless one is `given`."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    from bot.config import DRIVERS
-
     if not given:
         from bot.sandbox.app import SANDBOX_DATABASE_FILE, SANDBOX_DATABASE_URL
 
@@ -506,17 +664,7 @@ def sandbox_database(given: str | None, environ: Mapping[str, str]) -> tuple[str
                 "; to try the bot on that database: sse-facilitator sandbox --database-url URL"
             )
         return SANDBOX_DATABASE_URL, notice
-    try:
-        driver = make_url(given).drivername
-    except ArgumentError:
-        raise UsageError(
-            "--database-url is not a database URL, e.g. sqlite+aiosqlite:///try.db"
-        ) from None
-    if driver not in DRIVERS:
-        raise UsageError(
-            f"--database-url must use {' or '.join(DRIVERS)} (it says {driver}://), "
-            "e.g. sqlite+aiosqlite:///try.db"
-        )
+    db.check_url(given, "--database-url")
     return given, None
 
 
@@ -603,6 +751,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the A4 poster with the QR code of the join link (PATH ends in .png or .svg; "
         "needs --bot-username)",
     )
+    create.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="create it even if the country has a territory of that name already",
+    )
     create.set_defaults(handler=cmd_territory_create)
     listing = territory.add_parser("list", help="list territories")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
@@ -625,6 +778,50 @@ def build_parser() -> argparse.ArgumentParser:
         "--reminders", metavar="H,H,H", help="hours before the session, e.g. 168,48,3"
     )
     schedule.set_defaults(handler=cmd_territory_schedule)
+    code_help = "the territory's join or facilitator code"
+    rename = territory.add_parser("rename", help="give a territory another name")
+    rename.add_argument("code", help=code_help)
+    rename.add_argument("--name", required=True)
+    rename.add_argument(
+        "--allow-duplicate",
+        action="store_true",
+        help="rename it even if the country has a territory of that name already",
+    )
+    rename.set_defaults(handler=cmd_territory_rename)
+    close = territory.add_parser(
+        "close", help="take no new people (those already in go on answering)"
+    )
+    close.add_argument("code", help=code_help)
+    close.set_defaults(handler=cmd_territory_close)
+    reopen = territory.add_parser("reopen", help="take new people again, after close")
+    reopen.add_argument("code", help=code_help)
+    reopen.set_defaults(handler=cmd_territory_reopen)
+    new_code = territory.add_parser(
+        "new-code", help="replace a leaked join code (or facilitator code); the old one stops"
+    )
+    new_code.add_argument("code", help=code_help)
+    new_code.add_argument(
+        "--facilitator", action="store_true", help="replace the facilitator code instead"
+    )
+    new_code.add_argument(
+        "--bot-username",
+        metavar="NAME",
+        help="the bot's Telegram username: print the links https://t.me/NAME?start=CODE",
+    )
+    new_code.add_argument(
+        "--qr",
+        metavar="PATH",
+        help="write the poster of the new join link (.png or .svg; needs --bot-username)",
+    )
+    new_code.set_defaults(handler=cmd_territory_new_code)
+    remove = territory.add_parser(
+        "delete", help="delete a territory and everything of it, after a confirmation"
+    )
+    remove.add_argument("code", help=code_help)
+    remove.add_argument(
+        "--yes", action="store_true", help="do not ask to type the name (for scripts)"
+    )
+    remove.set_defaults(handler=cmd_territory_delete)
 
     export = commands.add_parser(
         "export", help="export the answers of one territory, or of all, as a file"
@@ -667,15 +864,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args))
     except (UsageError, ConfigError) as exc:
         return _fail(str(exc))
+    except db.DatabaseProblem as problem:
+        return _fail(str(problem), problem.status)
     except KeyboardInterrupt:
         return 130
-    except ModuleNotFoundError as exc:
-        if exc.name == "asyncpg":
-            return _fail("PostgreSQL needs its driver: pip install 'sse-facilitator[postgres]'", 1)
-        raise
-    except (SQLAlchemyError, OSError) as exc:
-        url = db.safe_url(db.database_url())
-        return _fail(f"cannot use the database at {url}: {type(exc).__name__}", 1)
+    except (ModuleNotFoundError, SQLAlchemyError, OSError) as exc:
+        if isinstance(exc, ModuleNotFoundError) and exc.name != "asyncpg":
+            raise
+        if isinstance(exc, OSError) and exc.filename:  # a file of ours, not the database
+            return _fail(f"cannot use {exc.filename}: {exc.strerror}", 1)
+        return _fail(db.describe_failure(exc, db.database_url()), 1)
 
 
 if __name__ == "__main__":

@@ -7,14 +7,10 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
-from storage.db import database_url
+from storage.db import UrlProblem, check_url, database_url
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org"
 TOKEN_SHAPE = re.compile(r"\d+:[A-Za-z0-9_-]+")
-DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
 
 class ConfigError(ValueError):
@@ -62,16 +58,9 @@ class Settings:
             )
         url = database_url()
         try:
-            driver = make_url(url).drivername
-        except ArgumentError:
-            raise ConfigError(
-                "DATABASE_URL is not a database URL, e.g. sqlite+aiosqlite:///sse-facilitator.db"
-            ) from None
-        if driver not in DRIVERS:
-            raise ConfigError(
-                f"DATABASE_URL must use {' or '.join(DRIVERS)} (it says {driver}://), e.g. "
-                "sqlite+aiosqlite:///sse-facilitator.db"
-            )
+            check_url(url)
+        except UrlProblem as problem:
+            raise ConfigError(str(problem)) from None
         return cls(
             telegram_bot_token=token,
             telegram_api_url=api_url,

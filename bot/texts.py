@@ -674,6 +674,18 @@ def digest_changes(answering: int, finished: int, joined: int) -> Msg:
     )
 
 
+# ---- territory management (`sse-facilitator territory close / new-code`)
+
+TERRITORY_CLOSED = N_(
+    "{territory} no longer takes new people. If you think you should take part, "
+    "please ask its facilitation team."
+)
+CODE_REPLACED = N_(
+    "This code has been replaced by a new one. Please ask your facilitation team for the new "
+    "code or link."
+)
+
+
 # ---- the newcomer's journey
 
 BLOCK_LEFT = N_(

@@ -1,6 +1,6 @@
-"""The database: URL from the environment, async engine and sessions, short transactions that
-never wait on SQLite's lock or on the pool, long reads beside them, retries of what may pass,
-schema upgrades."""
+"""The database: URL from the environment (checked, naming the fix), async engine and sessions,
+short transactions that never wait on SQLite's lock or on the pool, long reads beside them,
+retries of what may pass, schema upgrades and the start-up check."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import asyncio
 import logging
 import os
 import random
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager
@@ -49,8 +50,97 @@ class TransientError(Exception):
     """A failure that may not happen again if the same work is done again (e.g. a conflict)."""
 
 
+class DatabaseProblem(Exception):
+    """The database cannot be used: the message says why and what to do, in one line, with
+    no password. `status` is the command line's exit status for it."""
+
+    status = 1
+
+
+class UrlProblem(DatabaseProblem):
+    """DATABASE_URL itself is wrong (a setting to fix)."""
+
+    status = 2
+
+
+class NotCurrent(DatabaseProblem):
+    """The database answers but its schema is not the one this version uses."""
+
+    status = 2
+
+
+EXAMPLES = "sqlite+aiosqlite:///sse-facilitator.db or postgresql+asyncpg://USER:PASSWORD@HOST/NAME"
+
+
 def database_url() -> str:
     return os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+def check_url(url: str, name: str = "DATABASE_URL") -> None:
+    """Raise `UrlProblem` naming the fix when `url` cannot work: not a URL, SQLite or
+    PostgreSQL without their async driver, an SQLite file in a folder that does not exist,
+    a database this project does not support. `name` is where the URL came from (a variable
+    or an option). Cheap; touches no database."""
+    try:
+        parsed = make_url(url)
+    except exc.ArgumentError:
+        raise UrlProblem(f"{name} is not a database URL; e.g. {EXAMPLES}") from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend == "sqlite":
+        if driver != "aiosqlite":
+            fixed = parsed.set(drivername="sqlite+aiosqlite").render_as_string(hide_password=True)
+            raise UrlProblem(f"{name} says {parsed.drivername}://; use {fixed}")
+        path = parsed.database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            folder = Path(path).parent
+            if not folder.is_dir():
+                raise UrlProblem(
+                    f"the folder {str(folder)!r} of the SQLite file in DATABASE_URL does not "
+                    "exist; create it or give another path"
+                )
+        return
+    if backend in ("postgresql", "postgres", "pgsql"):
+        if parsed.drivername != "postgresql+asyncpg":
+            fixed = parsed.set(drivername="postgresql+asyncpg")
+            raise UrlProblem(
+                f"{name} says {parsed.drivername}://; use "
+                f"{fixed.render_as_string(hide_password=True)}"
+            )
+        return
+    raise UrlProblem(
+        f"{name} says {parsed.drivername}://, a database sse-facilitator does not "
+        f"support; use {EXAMPLES}"
+    )
+
+
+def describe_failure(error: BaseException, url: str) -> str:
+    """One line saying why the database at `url` could not be used, and what to do."""
+    safe = safe_url(url)
+    where = f"cannot use the database at {safe}"
+    if isinstance(error, ModuleNotFoundError):
+        if error.name == "asyncpg":
+            return "PostgreSQL needs its driver: pip install 'sse-facilitator[postgres]'"
+        return f"the database driver {error.name} is not installed"
+    cause: BaseException = error
+    if isinstance(error, exc.DBAPIError) and error.orig is not None:
+        cause = error.orig
+    if isinstance(cause, sqlite3.Error):
+        return f"{where}: {cause}"
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    parsed = make_url(url)
+    if state == "3D000":
+        return (
+            f"{where}: there is no database {parsed.database!r} on that server; "
+            f"create it (createdb {parsed.database}) or change DATABASE_URL"
+        )
+    if state in ("28000", "28P01"):
+        return f"{where}: the server refused the user {parsed.username!r} or its password"
+    if isinstance(cause, socket.gaierror):
+        return f"{where}: the host {parsed.host!r} is not known; check the address"
+    if isinstance(cause, ConnectionError | TimeoutError | exc.TimeoutError):
+        place = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+        return f"{where}: nothing answers at {place} (is the database server running there?)"
+    return f"{where}: {type(cause).__name__}"
 
 
 def is_sqlite(url: str) -> bool:
@@ -263,14 +353,83 @@ def upgrade(url: str | None = None) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+async def schema_revision(engine: AsyncEngine) -> str | None:
+    """The migration the database is at (None: none yet)."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        )
+
+
 async def schema_is_current(engine: AsyncEngine) -> bool:
     """True when the database is at the newest migration."""
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    async with engine.connect() as connection:
-        current = await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
+    return await schema_revision(engine) == head
+
+
+async def _revision(engine: AsyncEngine, url: str) -> str | None:
+    """The database's migration; `DatabaseProblem` when it does not answer, `NotCurrent` when
+    a newer version of this project made it."""
+    try:
+        current = await schema_revision(engine)
+    except Exception as error:
+        raise DatabaseProblem(describe_failure(error, url)) from None
+    scripts = ScriptDirectory.from_config(alembic_config())
+    if current is not None and all(s.revision != current for s in scripts.walk_revisions()):
+        raise NotCurrent(
+            f"the database at {safe_url(url)} was made by a newer sse-facilitator (schema "
+            f"{current}); install that version"
         )
-    return current == head
+    return current
+
+
+async def check_database(engine: AsyncEngine, url: str) -> None:
+    """Raise `DatabaseProblem` (one line, what to do) unless the database answers and is at
+    the newest migration."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if await _revision(engine, url) != head:
+        raise NotCurrent(
+            f"the database at {safe_url(url)} is not up to date; run: sse-facilitator db upgrade"
+        )
+
+
+def _engine_for(url: str) -> AsyncEngine:
+    """An engine on a checked URL (an SQLite file is created); else `DatabaseProblem`."""
+    try:
+        if is_sqlite(url):
+            open_sqlite_file(url)
+        return create_engine(url)
+    except Exception as error:
+        raise DatabaseProblem(describe_failure(error, url)) from None
+
+
+async def upgrade_checked(url: str) -> None:
+    """`sse-facilitator db upgrade`: check `url`, then bring the database to the newest
+    migration (one made by a newer version is left alone). Raises `DatabaseProblem`."""
+    check_url(url)
+    engine = _engine_for(url)
+    try:
+        await _revision(engine, url)
+        try:
+            await asyncio.to_thread(upgrade, url)
+        except Exception as error:
+            raise DatabaseProblem(describe_failure(error, url)) from None
+    finally:
+        await engine.dispose()
+
+
+async def open_checked(url: str) -> None:
+    """What every command does before using the database: check `url`, upgrade an SQLite
+    database by itself, then make sure the database answers and is current. Raises
+    `DatabaseProblem` saying what to do."""
+    check_url(url)
+    if is_sqlite(url):
+        await upgrade_checked(url)
+    engine = _engine_for(url)
+    try:
+        await check_database(engine, url)
+    finally:
+        await engine.dispose()
 
 
 def safe_url(url: str) -> str:

@@ -1,5 +1,6 @@
 """The tables: territories, participants, memberships, group links, conversations, answers, and the
-bookkeeping that keeps updates and join codes safe (received updates, join attempts)."""
+bookkeeping that keeps updates and join codes safe (received updates, join attempts, retired
+codes)."""
 
 from __future__ import annotations
 
@@ -90,6 +91,8 @@ class Territory(Base):
     schedule: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     """What the territory changes of the scheduled messages' defaults (quiet hours, hours of
     silence before a nudge, reminders before the session): see `bot.scheduling.rules`."""
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Set when the territory stops taking new participants (people already in go on)."""
 
 
 class Participant(Base):
@@ -149,6 +152,23 @@ class GroupLink(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     first_blocks: Mapped[list[str]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RetiredCode(Base):
+    """A territory's join or facilitator code that was replaced (it leaked): remembered so that
+    a person who sends it is told it was replaced, not that it is wrong, and so that it is
+    never given out again."""
+
+    __tablename__ = "retired_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    territory_id: Mapped[int] = mapped_column(
+        ForeignKey("territories.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    """The role the code gave: `participant` (a join code) or `facilitator`."""
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PendingDialog(Base):

@@ -37,9 +37,11 @@ from storage.models import (
     GroupLink,
     JoinAttempt,
     Membership,
+    OutboxMessage,
     Participant,
     PendingDialog,
     ReceivedUpdate,
+    RetiredCode,
     Territory,
     utcnow,
 )
@@ -74,6 +76,11 @@ class NewAnswer:
     value: dict[str, Any] | None
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two territory names are the same but for letter case and spaces."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
 @dataclass(frozen=True)
 class CodeMatch:
     """What a code opens: a territory, the role it gives, and the blocks a group link puts
@@ -82,6 +89,26 @@ class CodeMatch:
     territory: Territory
     role: str
     first_blocks: list[str] | None
+
+    @property
+    def closed(self) -> bool:
+        """The code would make someone a participant of a territory closed to new people (a
+        facilitator code still works: the team may grow after the territory closes)."""
+        return self.role == "participant" and self.territory.closed_at is not None
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What deleting a territory removed, in rows."""
+
+    memberships: int
+    people: int
+    """Participants who were in no other territory (their own rows went too)."""
+    conversations: int
+    answers: int
+    anonymous_answers: int
+    scheduled_messages: int
+    group_links: int
 
 
 @dataclass(frozen=True)
@@ -258,8 +285,9 @@ class Repository:
         return territory
 
     async def new_codes(self, count: int) -> list[str]:
-        """Codes no territory or group link uses yet (join, facilitator and group codes share
-        one space, so a code alone says where and as what a person joins)."""
+        """Codes no territory or group link uses yet, nor ever used (join, facilitator, group
+        and replaced codes share one space, so a code alone says where and as what a person
+        joins, or that it was replaced)."""
         taken = set(
             (
                 await self.session.scalars(
@@ -267,6 +295,7 @@ class Repository:
                         select(Territory.join_code),
                         select(Territory.facilitator_code),
                         select(GroupLink.code),
+                        select(RetiredCode.code),
                     )
                 )
             ).all()
@@ -304,6 +333,114 @@ class Repository:
             return None
         territory = await self.session.get_one(Territory, link.territory_id)
         return CodeMatch(territory, "participant", list(link.first_blocks))
+
+    async def territories_named(self, name: str, country: str) -> list[Territory]:
+        """The territories of a country with this name, but for letter case and spaces."""
+        found = await self.session.scalars(
+            select(Territory).where(Territory.country == country.upper()).order_by(Territory.id)
+        )
+        return [t for t in found if same_name(t.name, name)]
+
+    async def retired_code(self, text: str) -> RetiredCode | None:
+        """The replaced code a person typed, if it is one."""
+        code = normalise_join_code(text)
+        if code is None:
+            return None
+        return await self.session.scalar(select(RetiredCode).where(RetiredCode.code == code))
+
+    async def rename_territory(self, territory: Territory, name: str) -> None:
+        territory.name = name
+        await self.session.flush()
+
+    async def set_closed(self, territory: Territory, closed: bool) -> None:
+        """Close the territory to new participants (from now), or open it again."""
+        if closed and territory.closed_at is None:
+            territory.closed_at = utcnow()
+        elif not closed:
+            territory.closed_at = None
+        await self.session.flush()
+
+    async def replace_code(self, territory: Territory, role: str = "participant") -> str:
+        """Give the territory a new join code (or facilitator code); the old one is kept as
+        replaced and never opens anything again. Returns the new code."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        (code,) = await self.new_codes(1)
+        old = territory.facilitator_code if role == "facilitator" else territory.join_code
+        self.session.add(RetiredCode(code=old, territory_id=territory.id, role=role))
+        if role == "facilitator":
+            territory.facilitator_code = code
+        else:
+            territory.join_code = code
+        await self.session.flush()
+        return code
+
+    async def is_member(self, channel: str, external_id: str, territory: Territory) -> bool:
+        """Whether the person with this channel id has joined the territory."""
+        found = await self.session.scalar(
+            select(Membership.id)
+            .join(Participant, Participant.id == Membership.participant_id)
+            .where(
+                Participant.channel == channel,
+                Participant.external_id == external_id,
+                Membership.territory_id == territory.id,
+            )
+        )
+        return found is not None
+
+    async def delete_territory(self, territory: Territory) -> Deleted:
+        """Delete the territory and everything of it: memberships, conversations, answers
+        (anonymous ones too), scheduled messages, group links, replaced codes, pending dialogs;
+        and the people who were in no other territory. People who are also in another
+        territory stay, with what they gave there."""
+        tid = territory.id
+        elsewhere = select(Membership.participant_id).where(Membership.territory_id != tid)
+        only_here = list(
+            (
+                await self.session.scalars(
+                    select(Membership.participant_id).where(
+                        Membership.territory_id == tid, Membership.participant_id.not_in(elsewhere)
+                    )
+                )
+            ).all()
+        )
+
+        async def remove(model: Any, *where: Any) -> int:
+            result = await self.session.execute(delete(model).where(*where))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
+        scheduled = await remove(OutboxMessage, OutboxMessage.territory_id == tid)
+        answers = await remove(Answer, Answer.territory_id == tid)
+        anonymous = await remove(AnonymousAnswer, AnonymousAnswer.territory_id == tid)
+        conversations = await remove(Conversation, Conversation.territory_id == tid)
+        await remove(PendingDialog, PendingDialog.territory_id == tid)
+        memberships = await remove(Membership, Membership.territory_id == tid)
+        links = await remove(GroupLink, GroupLink.territory_id == tid)
+        await remove(RetiredCode, RetiredCode.territory_id == tid)
+        people = 0
+        if only_here:
+            gone = select(Participant.channel, Participant.external_id).where(
+                Participant.id.in_(only_here)
+            )
+            for channel, external_id in (await self.session.execute(gone)).all():
+                await remove(
+                    PendingDialog,
+                    PendingDialog.channel == channel,
+                    PendingDialog.external_id == external_id,
+                )
+            await remove(OutboxMessage, OutboxMessage.participant_id.in_(only_here))
+            people = await remove(Participant, Participant.id.in_(only_here))
+        await self.session.delete(territory)
+        await self.session.flush()
+        return Deleted(
+            memberships=memberships,
+            people=people,
+            conversations=conversations,
+            answers=answers,
+            anonymous_answers=anonymous,
+            scheduled_messages=scheduled,
+            group_links=links,
+        )
 
     async def facilitated(self, participant: Participant) -> list[Territory]:
         """The territories where the person is a facilitator, by name."""

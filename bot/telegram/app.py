@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import logging
 import signal
-import sqlite3
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -250,8 +249,8 @@ class PollingBot:
 
 
 async def run_polling(settings: Settings, *, polling_timeout: int = 30) -> None:
-    """Run the bot until stopped (Ctrl+C or SIGTERM); an SQLite database is upgraded first.
-    Raises `BotError` with one clear line when it cannot start."""
+    """Run the bot until stopped (Ctrl+C or SIGTERM); the database is checked first (an SQLite
+    one upgraded). Raises `BotError` with one clear line when it cannot start."""
     assert settings.telegram_bot_token
     protect_logs(settings.telegram_bot_token)
     for noisy in ("aiogram.event", "alembic"):  # a line per update, per migration step
@@ -268,24 +267,13 @@ async def run_polling(settings: Settings, *, polling_timeout: int = 30) -> None:
 
 
 async def open_database(url: str) -> db.Database:
-    """The database, upgraded when it is SQLite and checked to be current; else `BotError`."""
-    safe = db.safe_url(url)
+    """The database, checked as every command checks it (`db.open_checked`: an SQLite file is
+    upgraded; any database must answer and be current); else `BotError` saying what to do."""
     try:
-        if db.is_sqlite(url):
-            await asyncio.to_thread(db.open_sqlite_file, url)
-            await asyncio.to_thread(db.upgrade, url)
-        database = db.Database(url)
-        current = await db.schema_is_current(database.engine)
-    except ModuleNotFoundError as error:
-        raise BotError(f"the database driver {error.name} is not installed") from None
-    except sqlite3.Error as error:
-        raise BotError(f"cannot use the database at {safe}: {error}") from None
-    except Exception as error:
-        raise BotError(f"cannot use the database at {safe}: {type(error).__name__}") from None
-    if not current:
-        await database.dispose()
-        raise BotError(f"the database at {safe} is not up to date; run: sse-facilitator db upgrade")
-    return database
+        await db.open_checked(url)
+    except db.DatabaseProblem as problem:
+        raise BotError(str(problem)) from None
+    return db.Database(url)
 
 
 async def wait_for_stop(polling: PollingBot) -> None:

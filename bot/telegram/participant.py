@@ -102,20 +102,27 @@ class CodeRefused:
 
     text: str
     waiting: bool = False
+    real: bool = False
+    """A real code that takes no one now (replaced, or its territory closed): said in full."""
 
 
 async def territory_for_code(
     code_text: str, user_id: int, repo: Repository, guard: JoinGuard, tr: Translator
 ) -> CodeMatch | CodeRefused:
-    """The territory (and role) of a code someone typed or pressed; a wrong code is counted."""
+    """The territory (and role) of a code someone typed or pressed; a wrong code is counted
+    (a replaced code, or one of a closed territory, is not wrong: it is not counted)."""
     minutes = await guard.wait_minutes(repo, user_id)
     if minutes:
         return CodeRefused(tr.text(texts.code_wait(minutes)), waiting=True)
     code = normalise_join_code(code_text)
     found = await repo.territory_by_code(code) if code else None
     if found is None:
+        if code is not None and await repo.retired_code(code) is not None:
+            return CodeRefused(tr(texts.CODE_REPLACED), real=True)
         await guard.failed(repo, user_id)
         return CodeRefused(tr(texts.CODE_MALFORMED if code is None else texts.CODE_UNKNOWN))
+    if found.closed and not await repo.is_member(CHANNEL, str(user_id), found.territory):
+        return CodeRefused(tr(texts.TERRITORY_CLOSED, territory=found.territory.name), real=True)
     return found
 
 
@@ -244,7 +251,10 @@ async def consent(
     tr = translator(language) if language in available_languages() else tr
     found = await territory_for_code(callback_data.code, query.from_user.id, repo, guard, tr)
     if isinstance(found, CodeRefused):  # under a button, a short notice is enough
-        out.toast(found.text if found.waiting else tr(texts.BUTTON_GONE))
+        if found.real:  # closed or replaced since the notice was shown: say it in full
+            out.say(found.text)
+        else:
+            out.toast(found.text if found.waiting else tr(texts.BUTTON_GONE))
         return
     if message is None:
         out.toast(tr(texts.BUTTON_GONE))

@@ -55,7 +55,7 @@ def test_territory_create_with_the_default_sqlite_file(tmp_path: Path) -> None:
 
 def test_territory_create_with_database_url(tmp_path: Path, database_url: str) -> None:
     first = cli(*CREATE, cwd=tmp_path, database_url=database_url)
-    second = cli(*CREATE, cwd=tmp_path, database_url=database_url)
+    second = cli(*CREATE, "--allow-duplicate", cwd=tmp_path, database_url=database_url)
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert not (tmp_path / "sse-facilitator.db").exists()
     assert json.loads(first.stdout)["join_code"] != json.loads(second.stdout)["join_code"]
@@ -121,7 +121,10 @@ def test_territory_links_and_the_poster(tmp_path: Path) -> None:
     assert f"Participants: /start {code}\n" in plain.stdout
     assert "https://" not in plain.stdout
     poster = tmp_path / "poster.png"
-    made = cli(*CREATE, "--bot-username", "@my_sse_bot", "--qr", str(poster), cwd=tmp_path)
+    made = cli(
+        *CREATE, "--allow-duplicate", "--bot-username", "@my_sse_bot", "--qr", str(poster),
+        cwd=tmp_path,
+    )  # fmt: skip
     assert made.returncode == 0, made.stderr
     created = json.loads(made.stdout)
     link = f"https://t.me/my_sse_bot?start={created['join_code']}"
@@ -130,7 +133,10 @@ def test_territory_links_and_the_poster(tmp_path: Path) -> None:
     image = Image.open(io.BytesIO(poster.read_bytes()))
     assert [found.text for found in zxingcpp.read_barcodes(image)] == [link]
     svg = tmp_path / "poster.svg"
-    made = cli(*CREATE[:-1], "--bot-username", "my_sse_bot", "--qr", str(svg), cwd=tmp_path)
+    made = cli(
+        *CREATE[:-1], "--allow-duplicate", "--bot-username", "my_sse_bot", "--qr", str(svg),
+        cwd=tmp_path,
+    )  # fmt: skip
     assert made.returncode == 0, made.stderr
     assert "Scannez avec votre téléphone" in svg.read_text()
     assert f"Poster: {svg}" in made.stdout
@@ -211,3 +217,46 @@ def test_territory_schedule_shows_and_changes_the_session_and_the_rules(
         assert refused.returncode != 0 and says in refused.stderr, refused.stderr
     unknown = cli("territory", "schedule", "ZZZZ9999", cwd=tmp_path, database_url=database_url)
     assert "no territory has the code 'ZZZZ9999'" in unknown.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["db", "upgrade"],
+        ["territory", "list"],
+        ["territory", "close", "ABCD2345"],
+        ["export", "--all", "--format", "csv"],
+        ["report", "--all", "--out", "report.html"],
+        ["run"],
+    ],
+)
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("sqlite:///bot.db", "DATABASE_URL says sqlite://; use sqlite+aiosqlite:///bot.db"),
+        ("postgres://app:s3cret@db.example/sse",
+         "DATABASE_URL says postgres://; use postgresql+asyncpg://app:***@db.example/sse"),
+        ("sqlite+aiosqlite:///missing/bot.db",
+         "the folder 'missing' of the SQLite file in DATABASE_URL does not exist"),
+        ("oracle://app:s3cret@db.example/sse",
+         "DATABASE_URL says oracle://, a database sse-facilitator does not support; use "),
+    ],
+)  # fmt: skip
+def test_every_command_that_opens_the_database_names_the_fix_of_its_url(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    url: str,
+    says: str,
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:token-that-is-never-used")
+    assert main(command) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"sse-facilitator: {says}") and err.count("\n") == 1
+    assert "s3cret" not in err
+    assert list(tmp_path.iterdir()) == [], "nothing was created"

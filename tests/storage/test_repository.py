@@ -234,3 +234,80 @@ async def test_old_update_ids_and_wrong_codes_are_pruned(sessions: Sessions) -> 
         assert await repo.pending_updates("telegram") == [{"update_id": 2}], "unhandled stay"
         assert await repo.join_failures("someone", now - timedelta(hours=1)) == []
         assert await repo.claim_update("telegram", 2)
+
+
+def test_migration_0005_goes_down_and_up_keeping_the_territories(database_url: str) -> None:
+    async def add(closed: bool) -> str:
+        engine = db.create_engine(database_url)
+        try:
+            async with db.session_factory(engine)() as session, session.begin():
+                repo = Repository(session)
+                territory = await make_territory(repo)
+                await repo.replace_code(territory)
+                await repo.set_closed(territory, closed)
+                return territory.join_code
+        finally:
+            await engine.dispose()
+
+    code = asyncio.run(add(True))
+    config = db.alembic_config(database_url)
+    command.downgrade(config, "0004")
+    command.upgrade(config, "head")
+
+    async def read() -> tuple[str, datetime | None]:
+        engine = db.create_engine(database_url)
+        try:
+            async with db.session_factory(engine)() as session:
+                territory = (await session.scalars(select(Territory))).one()
+                return territory.join_code, territory.closed_at
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(read()) == (code, None)
+    asyncio.run(add(False))  # and the new table works again
+
+
+async def test_replaced_codes_and_closed_territories(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        territory = await make_territory(repo)
+        link = await repo.add_group_link(territory, ["legal"])
+        old_join, old_facilitator = territory.join_code, territory.facilitator_code
+        new_join = await repo.replace_code(territory)
+        new_facilitator = await repo.replace_code(territory, "facilitator")
+        assert (territory.join_code, territory.facilitator_code) == (new_join, new_facilitator)
+        assert len({old_join, old_facilitator, new_join, new_facilitator}) == 4
+        for old, role in ((old_join, "participant"), (old_facilitator, "facilitator")):
+            assert await repo.territory_by_code(old) is None
+            retired = await repo.retired_code(old.lower())
+            assert retired is not None
+            assert (retired.territory_id, retired.role) == (territory.id, role)
+        assert await repo.retired_code(new_join) is None
+        assert await repo.retired_code("nonsense") is None
+        taken = {old_join, old_facilitator, new_join, new_facilitator, link.code}
+        assert taken.isdisjoint(await repo.new_codes(50))
+        with pytest.raises(ValueError, match="unknown role"):
+            await repo.replace_code(territory, "organiser")
+
+        await repo.set_closed(territory, True)
+        codes = (new_join, link.code, new_facilitator)
+        found = [await repo.territory_by_code(code) for code in codes]
+        assert [m.closed if m else None for m in found] == [True, True, False]
+        await repo.set_closed(territory, False)
+        assert not any(m.closed for m in [await repo.territory_by_code(c) for c in codes] if m)
+
+        person = await repo.ensure_participant("telegram", "41")
+        assert not await repo.is_member("telegram", "41", territory)
+        await repo.join(person, territory)
+        assert await repo.is_member("telegram", "41", territory)
+        assert not await repo.is_member("telegram", "42", territory)
+
+
+async def test_territories_named_ignores_letter_case_and_spaces(sessions: Sessions) -> None:
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        first = await make_territory(repo, name="San José  de Mayo")
+        await make_territory(repo, name="San José de Mayo", country="UY")
+        found = await repo.territories_named(" san JOSÉ de   mayo", "ar")
+        assert [t.id for t in found] == [first.id]
+        assert await repo.territories_named("San José", "AR") == []

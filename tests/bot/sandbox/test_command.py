@@ -82,9 +82,10 @@ def test_a_database_named_on_the_command_line_is_the_one_used(
 @pytest.mark.parametrize(
     ("given", "message"),
     [
-        ("postgresql://me@db/sse", "--database-url must use sqlite+aiosqlite or "
-         "postgresql+asyncpg (it says postgresql://), e.g. sqlite+aiosqlite:///try.db"),
-        ("try.db", "--database-url is not a database URL, e.g. sqlite+aiosqlite:///try.db"),
+        ("postgresql://me@db/sse", "--database-url says postgresql://; use "
+         "postgresql+asyncpg://me@db/sse"),
+        ("try.db", "--database-url is not a database URL; e.g. sqlite+aiosqlite:///"
+         "sse-facilitator.db or postgresql+asyncpg://USER:PASSWORD@HOST/NAME"),
     ],
 )  # fmt: skip
 def test_a_wrong_database_url_on_the_command_line_names_the_fix(

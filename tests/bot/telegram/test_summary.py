@@ -17,7 +17,7 @@ from dialogs import engine
 from dialogs.model import Question
 from storage.models import Territory
 from storage.repository import Repository
-from tests.bot.harness import RunningBot, join, reply_to, say, tap
+from tests.bot.harness import RunningBot, join, reply_to, say, tap, toggle
 from tests.seeding import Pick, Seeder, context, first_choice
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -313,7 +313,9 @@ async def test_looking_over_a_finished_block_keeps_it_finished(
     awa = sandbox.user(811, "Awa", "fr")
     await join(awa, territory.join_code, "J'accepte")
     await tap(awa, "Communication")
-    for label in ("2 · Établi", "Passer ▶", "2 · Établi", "2 · Établi", "2 · Établi"):
+    await tap(awa, "2 · Établi")
+    await toggle(awa, "Foires")
+    for label in ("Terminé ✓", "2 · Établi", "2 · Établi", "2 · Établi"):
         await tap(awa, label)
     await say(awa, "Une semaine de l'ESS")
     menu = await say(awa, "Une carte")
