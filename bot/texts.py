@@ -15,7 +15,7 @@ WELCOME = N_(
 JOIN_HOW = N_("Type /join and your code, for example: /join ABCD2345")
 CODE_MALFORMED = N_(
     "A code has 8 characters: letters and the digits 2 to 9, like ABCD2345. It never uses "
-    "0, 1, I, L or O. Please check it."
+    "0, 1, I, L or O. Please check your code."
 )
 CODE_UNKNOWN = N_("I can't find this code. Please check it with your facilitator and try again.")
 
@@ -677,8 +677,8 @@ def digest_changes(answering: int, finished: int, joined: int) -> Msg:
 # ---- territory management (`sse-facilitator territory close / new-code`)
 
 TERRITORY_CLOSED = N_(
-    "{territory} no longer takes new people. If you think you should take part, "
-    "please ask its facilitation team."
+    "You can no longer join {territory}. If you think you should take part, please ask its "
+    "facilitation team."
 )
 CODE_REPLACED = N_(
     "This code has been replaced by a new one. Please ask your facilitation team for the new "
@@ -689,5 +689,5 @@ CODE_REPLACED = N_(
 # ---- the newcomer's journey
 
 BLOCK_LEFT = N_(
-    "Your answers in “{block}” are saved ({answered}/{total}). It waits for you in the menu."
+    "Your answers in “{block}” are saved ({answered}/{total}). The block waits for you in the menu."
 )

@@ -182,12 +182,12 @@ async def test_a_new_menu_retires_the_old_one_and_leaving_a_block_says_so(
     assert first_menu.buttons == [], "an older menu keeps no stale buttons"
     assert "Comunicación · 1/7" in labels(second_menu)
     await tap(user, "Datos")
-    assert "Tus respuestas en «Comunicación» están guardadas (1/7)." in user.texts[-2]
+    assert "Tus respuestas de «Comunicación» están guardadas (1/7)." in user.texts[-2]
     await tap(user, "2 · Establecido")
     await running_bot.stop()  # a restart forgets which menu is the latest: an old one still works
     await running_bot.start()
     before = len(user.messages)
     await user.press("Comunicación · 1/7", message=second_menu)
     again = await next_prompt(user, before)
-    assert "Tus respuestas en «Datos» están guardadas (1/8)." in user.texts[before]
+    assert "Tus respuestas de «Datos» están guardadas (1/8)." in user.texts[before]
     assert "Pregunta 2 de 7" in again.text

@@ -131,7 +131,7 @@ async def test_join_by_typed_code_and_wrong_codes(
     await say_text(user, "/join hello")
     assert user.texts[-1] == (
         "A code has 8 characters: letters and the digits 2 to 9, like ABCD2345. It never uses "
-        "0, 1, I, L or O. Please check it."
+        "0, 1, I, L or O. Please check your code."
     )
     await say_text(user, "/join ABCD2345")
     assert user.texts[-1].startswith("I can't find this code.")

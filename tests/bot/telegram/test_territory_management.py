@@ -19,12 +19,12 @@ Sessions = async_sessionmaker[AsyncSession]
 NAME = "Dakar <Plateau> & Co"
 
 CLOSED = {
-    "en": f"{NAME} no longer takes new people. If you think you should take part, please ask "
-    "its facilitation team.",
-    "es": f"{NAME} ya no recibe a más personas. Si crees que deberías participar, pregúntale a "
+    "en": f"You can no longer join {NAME}. If you think you should take part, please ask its "
+    "facilitation team.",
+    "es": f"Ya no es posible sumarse a {NAME}. Si crees que deberías participar, consulta con "
     "su equipo facilitador.",
-    "fr": f"{NAME} n'accueille plus de nouvelles personnes. Si vous pensez devoir y participer, "
-    "adressez-vous à son équipe d'animation.",
+    "fr": f"Il n'est plus possible de rejoindre {NAME}. Si vous pensez que vous devriez en faire "
+    "partie, adressez-vous à son équipe d'animation.",
 }
 REPLACED = {
     "en": "This code has been replaced by a new one. Please ask your facilitation team for the "
