@@ -690,6 +690,21 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser
 
 
+def add_link_options(parser: argparse.ArgumentParser) -> None:
+    """--bot-username and --qr: the links people join with, and the poster of the join link."""
+    parser.add_argument(
+        "--bot-username",
+        metavar="NAME",
+        help="the bot's Telegram username: print the links https://t.me/NAME?start=CODE",
+    )
+    parser.add_argument(
+        "--qr",
+        metavar="PATH",
+        help="write the A4 poster with the QR code of the join link (PATH ends in .png or .svg; "
+        "needs --bot-username)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sse-facilitator",
@@ -740,17 +755,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--language", required=True, help="default language: en, es or fr")
     create.add_argument("--session-at", help="session date-time, ISO 8601")
     create.add_argument("--json", action="store_true", help="print one JSON object")
-    create.add_argument(
-        "--bot-username",
-        metavar="NAME",
-        help="the bot's Telegram username: print the links https://t.me/NAME?start=CODE",
-    )
-    create.add_argument(
-        "--qr",
-        metavar="PATH",
-        help="write the A4 poster with the QR code of the join link (PATH ends in .png or .svg; "
-        "needs --bot-username)",
-    )
+    add_link_options(create)
     create.add_argument(
         "--allow-duplicate",
         action="store_true",
@@ -803,16 +808,7 @@ def build_parser() -> argparse.ArgumentParser:
     new_code.add_argument(
         "--facilitator", action="store_true", help="replace the facilitator code instead"
     )
-    new_code.add_argument(
-        "--bot-username",
-        metavar="NAME",
-        help="the bot's Telegram username: print the links https://t.me/NAME?start=CODE",
-    )
-    new_code.add_argument(
-        "--qr",
-        metavar="PATH",
-        help="write the poster of the new join link (.png or .svg; needs --bot-username)",
-    )
+    add_link_options(new_code)
     new_code.set_defaults(handler=cmd_territory_new_code)
     remove = territory.add_parser(
         "delete", help="delete a territory and everything of it, after a confirmation"

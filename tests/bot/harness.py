@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import IO
 
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.sandbox.server import BotMessage, Sandbox, SandboxUser, make_app
@@ -75,6 +77,17 @@ class RunningBot:
         assert self.polling is not None
         await self.polling.stop()
         await self.database.dispose()
+
+
+def labels(message: BotMessage) -> list[str]:
+    """The texts of a message's buttons."""
+    return [b["text"] for b in message.buttons]
+
+
+async def stored(sessions: async_sessionmaker[AsyncSession], model: type, **where: object) -> list:
+    """The rows of a table, as the database holds them now."""
+    async with sessions() as session:
+        return list((await session.scalars(select(model).filter_by(**where))).all())
 
 
 async def next_prompt(user: SandboxUser, before: int, timeout: float = 30.0) -> BotMessage:

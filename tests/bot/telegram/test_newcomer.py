@@ -3,23 +3,13 @@ what the person did (issue 12)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import BotMessage, Sandbox, SandboxUser
 from storage.models import Answer, Territory
-from tests.bot.harness import RunningBot, join, next_prompt, say, tap, toggle
+from tests.bot.harness import RunningBot, join, labels, next_prompt, say, stored, tap, toggle
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-async def stored(sessions: Sessions, model: type, **where: object) -> list:
-    async with sessions() as session:
-        return list((await session.scalars(select(model).filter_by(**where))).all())
-
-
-def labels(message: BotMessage) -> list[str]:
-    return [b["text"] for b in message.buttons]
 
 
 async def voice(user: SandboxUser, seconds: int) -> BotMessage:

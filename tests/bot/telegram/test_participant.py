@@ -21,19 +21,9 @@ from storage.models import (
     Territory,
 )
 from storage.repository import Repository
-from tests.bot.harness import RunningBot, join, next_prompt, say, tap, toggle
+from tests.bot.harness import RunningBot, join, labels, next_prompt, say, stored, tap, toggle
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-def labels(message: BotMessage) -> list[str]:
-    return [b["text"] for b in message.buttons]
-
-
-async def stored(sessions: Sessions, model: type, **where: object) -> list:
-    async with sessions() as session:
-        query = select(model).filter_by(**where)
-        return list((await session.scalars(query)).all())
 
 
 async def test_a_whole_block_in_english(
