@@ -269,6 +269,11 @@ def cmd_territory_list(args: argparse.Namespace) -> int:
             return 0
         if not found:
             print("No territories yet. Create one with: sse-facilitator territory create")
+            return 0
+        print(
+            f"{'id':>4}  {'join':<8}  {'facilit.':<8}  cc  la  {'time zone':<20} "
+            f"{'session':<25} name"
+        )
         for t in found:
             when = (
                 t.session_at.astimezone(ZoneInfo(t.timezone)).isoformat() if t.session_at else "-"
@@ -369,6 +374,9 @@ def cmd_territory_rename(args: argparse.Namespace) -> int:
         if not args.allow_duplicate:
             await _refuse_duplicate(repo, name, territory.country, but=territory)
         old = territory.name
+        if old == name:
+            print(f"{old!r} has that name already: nothing changed.")
+            return 0
         await repo.rename_territory(territory, name)
         print(f"Renamed {old!r} to {name!r} (join code {territory.join_code})")
         return 0
@@ -440,7 +448,8 @@ def _deleted_line(territory: str, deleted: Deleted) -> str:
         + ", ".join(
             (
                 count(deleted.memberships, "membership", "memberships"),
-                count(deleted.people, "person", "people") + " in no other territory",
+                count(deleted.people, "person", "people") + " deleted (they were in no other "
+                "territory)",
                 count(deleted.conversations, "conversation", "conversations"),
                 count(deleted.answers, "answer", "answers"),
                 count(deleted.anonymous_answers, "anonymous answer", "anonymous answers"),

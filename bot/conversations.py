@@ -121,6 +121,11 @@ class Conversations:
         stored[flow_id] = StoredConversation(conversation_id, flow_id, state, version + 1, utcnow())
         return outputs
 
+    async def answer(self, flow_id: str, question_id: str) -> dict[str, Any] | None:
+        """The person's current answer to a question (None if none)."""
+        stored = (await self._read()).get(flow_id)
+        return stored.state.get("answers", {}).get(question_id) if stored is not None else None
+
     async def current_question(self, flow_id: str) -> str | None:
         """The question the person was last asked in a block (None when none is waiting)."""
         stored = (await self._read()).get(flow_id)

@@ -35,6 +35,20 @@ def when(moment: datetime, tr: Translator, zone: str) -> str:
     return format_datetime(moment, "d MMM y, HH:mm VVVV", tzinfo=ZoneInfo(zone), locale=tr.language)
 
 
+def question_order(record: AnswerRecord, flows: Mapping[str, Flow]) -> tuple[Any, ...]:
+    """Answers in the order people are asked: by territory, block, question, then revision."""
+    flow = flows.get(record.flow_id)
+    known = flow is not None and flow.question(record.question_id) is not None
+    return (
+        record.territory,
+        flow.order if flow is not None else len(flows) + 1,
+        record.flow_id,
+        flow.position(record.question_id) if flow is not None and known else 0,
+        record.question_id,
+        record.revision,
+    )
+
+
 def personal_data(
     participant: Participant,
     memberships: Sequence[Membership],
@@ -68,7 +82,7 @@ def personal_data(
     records: list[dict[str, Any]] = []
     answer_lines: list[str] = []
     heading = None
-    for record in answers:
+    for record in sorted(answers, key=lambda r: question_order(r, flows)):
         flow = flows.get(record.flow_id)
         question = flow.question(record.question_id) if flow else None
         shown = (

@@ -180,6 +180,7 @@ TOO_LONG = N_(
     "Your answer is too long ({length} characters). Please keep it to {limit} characters at most."
 )
 ADDED = N_("Your message was long, so it came in parts. I joined them into one answer.")
+ADDED_TO_ANSWER = N_("I added this to your answer to the question before.")
 NO_VOICE_HERE = N_("Please write your answer here. Voice notes work for other questions.")
 TEXT_OR_VOICE = N_("Write your answer, or send a voice note.")
 TEXT_ONLY = N_("Write your answer.")
@@ -442,6 +443,16 @@ class _Run:
         score = score_flow(self.flow, self.all_answers()) if self.flow.scored else None
         self.out.append(Finished(self.flow.id, score))
         self.say(BLOCK_DONE, "score", title=msg(self.flow.title))
+        left = sum(1 for q in self.shown_questions() if not self.answered(q))
+        if left:
+            later = Np_(
+                "{count} question is left for later: open this block again from the menu to "
+                "answer it.",
+                "{count} questions are left for later: open this block again from the menu to "
+                "answer them.",
+                left,
+            )
+            self.out.append(Say(later, "score"))
         if score is not None:
             overall = score.overall
             if overall.mean is not None:
@@ -677,24 +688,58 @@ def _continues(run: _Run, event: Text) -> Question | None:
     part = run.part
     if not part or event.sent_at is None or part.get("at") is None:
         return None
-    if part["length"] < PART_LENGTH or not 0 <= event.sent_at - part["at"] <= PART_SECONDS:
+    if not 0 <= event.sent_at - part["at"] <= PART_SECONDS:
         return None
     q = run.flow.question(part["question"])
     answer = run.answers.get(part["question"]) or {}
-    return q if q is not None and isinstance(answer.get("text"), str) else None
+    if q is None or not isinstance(answer.get("text"), str):
+        return None
+    if part["length"] >= PART_LENGTH:  # the first part of a text the app cut in pieces
+        return q
+    waiting = run.current() if run.state["status"] == "active" else None
+    if waiting is None:  # the block ended with that answer: this goes on it
+        return q
+    typed = event.text.strip()
+    if waiting.kind in ("text", "number") or typed in waiting.buttons:
+        return None  # an answer to the question now asked
+    return q  # a question with buttons waits: words sent seconds later go on the answer
+
+
+def _part(q: Question, event: Text) -> dict[str, Any]:
+    """What the next part of a text needs: its question, when it came, how long it was, and
+    the spaces it ended with (stored answers are trimmed)."""
+    raw = event.text
+    text = raw.strip()
+    return {
+        "question": q.id,
+        "at": event.sent_at,
+        "length": len(text),
+        "gap": raw[len(raw.rstrip()) :],
+    }
+
+
+def _gap(part: Mapping[str, Any] | None, raw: str) -> str:
+    """What goes between two parts: nothing where the app cut inside a word, else the space
+    or line break that was there."""
+    spaces = (part or {}).get("gap", "") + raw[: len(raw) - len(raw.lstrip())]
+    if not spaces:
+        return ""
+    return "\n" if "\n" in spaces else " "
 
 
 def _text(run: _Run, event: Text) -> None:
     text = event.text.strip()
     earlier = _continues(run, event) if text else None
     if earlier is not None:
-        joined = f"{run.answers[earlier.id]['text']}\n{text}"
+        long = run.part is not None and run.part["length"] >= PART_LENGTH
+        gap = _gap(run.part, event.text) if long else "\n"  # a cut part, or a message of its own
+        joined = run.answers[earlier.id]["text"] + gap + text
         if len(joined) > MAX_TEXT_ANSWER:
             run.out.append(Say(msg(TOO_LONG, length=len(joined), limit=MAX_TEXT_ANSWER), "problem"))
             return
         run.record(earlier, {"text": joined})
-        run.state["part"] = {"question": earlier.id, "at": event.sent_at, "length": len(text)}
-        run.say(ADDED)
+        run.state["part"] = _part(earlier, event)
+        run.say(ADDED if long else ADDED_TO_ANSWER)
         current = run.current()
         if run.state["status"] == "active" and current is not None:
             run.show(current)
@@ -722,7 +767,7 @@ def _text(run: _Run, event: Text) -> None:
         _reprompt(run, q, msg(TOO_LONG, length=len(text), limit=MAX_TEXT_ANSWER))
         return
     run.record(q, {"text": text})
-    run.state["part"] = {"question": q.id, "at": event.sent_at, "length": len(text)}
+    run.state["part"] = _part(q, event)
     run.advance()
 
 

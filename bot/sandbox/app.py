@@ -26,6 +26,9 @@ from dialogs.i18n import available_languages
 from storage import db
 from storage.repository import Repository
 
+MESSAGE_LIMIT = 4096
+"""Characters in one Telegram message: the page sends a longer text in parts, as apps do."""
+
 DEMO_TERRITORY = "Sandbox demo territory"
 SANDBOX_DATABASE_FILE = "sse-facilitator-sandbox.db"
 SANDBOX_DATABASE_URL = f"sqlite+aiosqlite:///{SANDBOX_DATABASE_FILE}"
@@ -86,8 +89,9 @@ def page_routes(
 
     async def send(request: web.Request) -> web.Response:
         text = str((await request.json()).get("text", "")).strip()
-        if text:
-            await user_of(request).send_text(text[:4096])
+        user = user_of(request)
+        for start in range(0, len(text), MESSAGE_LIMIT):  # as Telegram apps do: in parts
+            await user.send_text(text[start : start + MESSAGE_LIMIT])
         return web.json_response({"ok": True})
 
     async def press(request: web.Request) -> web.Response:

@@ -106,6 +106,14 @@ class CodeRefused:
     """A real code that takes no one now (replaced, or its territory closed): said in full."""
 
 
+def typed_code(text: str) -> bool:
+    """Whether a message is a join code typed alone: a code's form, and a digit or capitals
+    (as on a poster), so that a word such as "perfecta" is not taken for one."""
+    stripped = text.strip()
+    has_digit = any(ch.isdigit() for ch in stripped)
+    return normalise_join_code(stripped) is not None and (has_digit or stripped.isupper())
+
+
 async def territory_for_code(
     code_text: str, user_id: int, repo: Repository, guard: JoinGuard, tr: Translator
 ) -> CodeMatch | CodeRefused:
@@ -165,11 +173,27 @@ async def join(
     flows: Mapping[str, Flow],
     guard: JoinGuard,
 ) -> None:
-    """A code from a link (/start CODE) or typed (/join CODE): the consent notice for someone
-    new or a territory new to them (its team will see their answers), else the territory's
-    menu (it becomes the current one)."""
+    """A code from a link (/start CODE) or typed (/join CODE)."""
+    await join_by_code(
+        command.args or "", message, repo, out, tr, participant, territory, role, flows, guard
+    )
+
+
+async def join_by_code(
+    code: str,
+    message: Message,
+    repo: Repository,
+    out: Replies,
+    tr: Translator,
+    participant: Participant | None,
+    territory: Territory | None,
+    role: str | None,
+    flows: Mapping[str, Flow],
+    guard: JoinGuard,
+) -> None:
+    """The consent notice for someone new or a territory new to them (its team will see their
+    answers), else the territory's menu (it becomes the current one)."""
     user_id = message.from_user.id if message.from_user else message.chat.id
-    code = command.args or ""
     found = await territory_for_code(code, user_id, repo, guard, tr)
     if isinstance(found, CodeRefused):
         out.say(found.text)
@@ -524,8 +548,14 @@ async def press(
     refreshed = any(isinstance(o, engine.Ask) and o.refresh for o in outputs)
     if not refreshed and (recorded is None or recorded.changed or outputs != [recorded]):
         question = flows[flow_id].question(question_id)
-        label = describe_answer(question, recorded.answer, tr) if recorded and question else None
-        text = f"{pressed.html_text}\n\n<b>✓ {esc(label)}</b>" if label else None
+        mark = None
+        if question is not None and recorded is not None:
+            mark = f"<b>✓ {esc(describe_answer(question, recorded.answer, tr))}</b>"
+        elif question is not None and isinstance(event, engine.Skip):  # kept, or left for later
+            kept = await conversations.answer(flow_id, question_id)
+            shown = describe_answer(question, kept, tr)
+            mark = f"<b>✓ {esc(shown)}</b>" if kept else f"<i>{esc(shown)}</i>"
+        text = f"{pressed.html_text}\n\n{mark}" if mark else None
         out.edit(pressed.message_id, text, closes=True)
     await show(outputs, conversations, out, tr, pressed, scores)
 
@@ -615,6 +645,13 @@ async def navigate(
     await press(query, callback_data, event, conversations, out, tr, flows, scores)
 
 
+@router.callback_query(MenuCb.filter())
+async def menu_of_nobody(query: CallbackQuery, out: Replies, tr: Translator) -> None:
+    """An old menu pressed by someone no longer in a territory (after /forget): how to join."""
+    out.toast(tr(texts.BUTTON_GONE))
+    out.say(tr(texts.WELCOME))
+
+
 @router.callback_query()
 async def stale_or_forged(query: CallbackQuery, out: Replies, tr: Translator) -> None:
     out.toast(tr(texts.BUTTON_GONE))
@@ -624,9 +661,14 @@ async def stale_or_forged(query: CallbackQuery, out: Replies, tr: Translator) ->
 async def typed(
     message: Message,
     conversations: Conversations,
+    repo: Repository,
     out: Replies,
     tr: Translator,
+    participant: Participant,
+    territory: Territory,
+    role: str | None,
     flows: Mapping[str, Flow],
+    guard: JoinGuard,
     scores: BlockScores | None = None,
 ) -> None:
     """Text or a voice note: an answer to the current question of the open block (or the
@@ -634,6 +676,11 @@ async def typed(
     flow_id = await (
         conversations.current_flow() if message.voice else conversations.flow_for_text()
     )
+    if flow_id is None and typed_code(message.text or ""):
+        await join_by_code(
+            message.text or "", message, repo, out, tr, participant, territory, role, flows, guard
+        )  # a code typed alone, outside any block: as /join
+        return
     if flow_id is None:
         out.send(await menu_of(conversations, tr, tr(texts.NO_BLOCK_OPEN)))
         return
@@ -664,8 +711,23 @@ def echo(label: str) -> str:
 
 
 @router.message(TextOrVoice())
-async def not_joined(message: Message, out: Replies, tr: Translator) -> None:
-    out.say(tr(texts.WELCOME))
+async def not_joined(
+    message: Message,
+    repo: Repository,
+    out: Replies,
+    tr: Translator,
+    participant: Participant | None,
+    flows: Mapping[str, Flow],
+    guard: JoinGuard,
+) -> None:
+    """Someone not in a territory yet: a code typed alone (off a poster) joins, as /join does;
+    anything else gets the welcome, which says how to join."""
+    if not typed_code(message.text or ""):
+        out.say(tr(texts.WELCOME))
+        return
+    await join_by_code(
+        message.text or "", message, repo, out, tr, participant, None, None, flows, guard
+    )
 
 
 @router.message()

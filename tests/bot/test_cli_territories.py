@@ -149,6 +149,8 @@ def test_rename(cli: Cli, database_url: str) -> None:
     assert taken.status == 2 and "SN already has a territory named 'Pikine'" in taken.err
     same = cli("territory", "rename", first["join_code"], "--name", "DAKAR centre")
     assert same.status == 0, "a territory may change the case of its own name"
+    again = cli("territory", "rename", first["join_code"], "--name", "DAKAR centre")
+    assert again.out == "'DAKAR centre' has that name already: nothing changed.\n"
     both = cli("territory", "rename", first["join_code"], "--name", "Pikine", "--allow-duplicate")
     assert both.status == 0, both.err
     empty = cli("territory", "rename", first["join_code"], "--name", "   ")
@@ -316,7 +318,7 @@ def test_delete_asks_for_the_name_then_deletes_everything_of_the_territory(
     assert deleted.status == 0, deleted.err
     assert deleted.out == (  # the prompt, then (the typed line is not echoed here) the counts
         "Type the territory's name to delete it: Deleted Dakar Plateau: 2 memberships, "
-        "1 person in no other territory, "
+        "1 person deleted (they were in no other territory), "
         "2 conversations, 2 answers, 1 anonymous answer, 2 scheduled messages, 1 group link.\n"
     )
     after = counts(database_url)
@@ -346,7 +348,7 @@ def test_delete_with_yes_asks_nothing(cli: Cli, database_url: str) -> None:
     deleted = cli("territory", "delete", made["facilitator_code"], "--yes")
     assert deleted.status == 0, deleted.err
     assert deleted.out == (
-        "Deleted Dakar Plateau: 0 memberships, 0 people in no other territory, 0 conversations, "
+        "Deleted Dakar Plateau: 0 memberships, 0 people deleted (they were in no other territory), 0 conversations, "
         "0 answers, 0 anonymous answers, 0 scheduled messages, 0 group links.\n"
     )
     assert deleted.err == ""

@@ -7,7 +7,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sandbox.server import BotMessage, Sandbox, SandboxUser
 from storage.models import Answer, Territory
-from tests.bot.harness import RunningBot, join, labels, next_prompt, say, stored, tap, toggle
+from tests.bot.harness import (
+    RunningBot,
+    join,
+    labels,
+    next_prompt,
+    reply_to,
+    say,
+    stored,
+    tap,
+    toggle,
+)
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -147,11 +157,11 @@ async def test_a_text_longer_than_a_telegram_message_is_kept_whole(
     first = "Our SSE week. " * 290  # 4,060 characters: the app sends the rest apart
     rest = "And the awards, every year."
     before = len(user.messages)
-    await user.send_text(first.strip())
+    await user.send_text(first)  # the app cut after a space
     await user.send_text(rest)
     await user.wait(lambda: any("I joined them into one answer." in t for t in user.texts[before:]))
     answers = await stored(sessions, Answer, question_id="strength")
-    assert max(answers, key=lambda a: a.id).value == {"text": f"{first.strip()}\n{rest}"}
+    assert max(answers, key=lambda a: a.id).value == {"text": f"{first.strip()} {rest}"}
     question = await next_prompt(user, before)
     assert "Question 7 of 7" in question.text
     menu = await say(user, "A public map.")
@@ -181,3 +191,64 @@ async def test_a_new_menu_retires_the_old_one_and_leaving_a_block_says_so(
     again = await next_prompt(user, before)
     assert "Tus respuestas de «Datos» están guardadas (1/8)." in user.texts[before]
     assert "Pregunta 2 de 7" in again.text
+
+
+async def test_words_sent_right_after_the_last_answer_go_on_it(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(1209, "Rosa", "es")
+    await join(user, territory.join_code, "Acepto")
+    await tap(user, "Comunicación")
+    for _ in range(6):
+        question = await tap(user, "Saltar ▶")
+    assert question.text.startswith("Pregunta 7 de 7")
+    before = len(user.messages)
+    await user.send_text("Economía social")
+    await user.send_text("y solidaria, en el barrio")
+    await user.wait(lambda: "Agregué esto a tu respuesta a la pregunta anterior." in user.texts)
+    assert any(t.startswith("Bloque terminado") for t in user.texts[before:])
+    values = [a.value for a in await stored(sessions, Answer, question_id="next_step")]
+    assert values[-1] == {"text": "Economía social\ny solidaria, en el barrio"}
+    assert not any("Este bloque está terminado" in t for t in user.texts[before:])
+
+
+async def test_a_code_typed_alone_joins_as_join_does(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1210, "Moussa", "fr")
+    notice = await say(user, territory.join_code)
+    assert notice.text.startswith("Avant de commencer")
+    welcome = await reply_to(user, "perfecta")  # a word of a code's form is not taken for one
+    assert welcome.text.startswith("Bonjour !") and welcome.buttons == []
+
+
+async def test_an_old_menu_pressed_after_forget_says_how_to_join_again(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1211, "Lea", "en")
+    menu = await join(user, territory.join_code, "I agree")
+    legal = next(b["callback_data"] for b in menu.buttons if b["text"] == "Legal frameworks")
+    await say(user, "/forget")
+    await user.press("Yes, delete")
+    await user.wait(lambda: user.texts[-1] == "Your data is deleted. Thank you for taking part.")
+    before = len(user.messages)
+    press = await user.press_data(legal, menu)
+    await user.wait(lambda: len(user.messages) > before)
+    assert sandbox.callback_answers[press]["text"] == "This button no longer works."
+    assert "/join" in user.texts[-1]
+
+
+async def test_keep_and_skip_leave_a_mark_under_their_question(
+    sandbox: Sandbox, running_bot: RunningBot, territory: Territory
+) -> None:
+    user = sandbox.user(1212, "Kofi", "en")
+    await join(user, territory.join_code, "I agree")
+    first = await tap(user, "Communication")
+    second = await tap(user, "Skip ▶")
+    assert first.text.endswith("\n\nSkipped") and first.buttons == []
+    again = await tap(user, "◀ Back")
+    await tap(user, "2 · Established")
+    back = await tap(user, "◀ Back")
+    await tap(user, "Keep ▶")
+    assert back.text.endswith("\n\n✓ 2 · Established") and back.buttons == []
+    assert second.buttons == [] and again.buttons == []
