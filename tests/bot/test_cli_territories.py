@@ -348,7 +348,8 @@ def test_delete_with_yes_asks_nothing(cli: Cli, database_url: str) -> None:
     deleted = cli("territory", "delete", made["facilitator_code"], "--yes")
     assert deleted.status == 0, deleted.err
     assert deleted.out == (
-        "Deleted Dakar Plateau: 0 memberships, 0 people deleted (they were in no other territory), 0 conversations, "
+        "Deleted Dakar Plateau: 0 memberships, 0 people deleted (they were in no other "
+        "territory), 0 conversations, "
         "0 answers, 0 anonymous answers, 0 scheduled messages, 0 group links.\n"
     )
     assert deleted.err == ""
