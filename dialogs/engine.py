@@ -683,8 +683,9 @@ def _done(run: _Run, event: Done) -> None:
 
 
 def _continues(run: _Run, event: Text) -> Question | None:
-    """The text question whose answer this text goes on: the previous text was long enough to
-    be the first part of a text cut in pieces, and this one came right after it."""
+    """The written answer this text goes on, if it came seconds after it: as the next part of
+    a long text the app cut in pieces, or as more words while no written question waits (the
+    block ended, or a question with buttons is asked and this is none of its buttons)."""
     part = run.part
     if not part or event.sent_at is None or part.get("at") is None:
         return None
