@@ -49,6 +49,36 @@ def test_any_inputs_keep_a_sound_json_state(events: list[engine.Input]) -> None:
             assert 1 <= asks[0].position <= asks[0].total
 
 
+timed_texts = st.builds(
+    engine.Text,
+    st.one_of(
+        st.text(max_size=30),
+        st.integers(3400, 4200).map(lambda n: "y" * n),
+        st.sampled_from(["2", " and more", "dk", "x "]),
+    ),
+    st.one_of(st.none(), st.floats(0, 60)),
+)
+
+
+@given(st.lists(st.one_of(inputs, timed_texts), max_size=40))
+def test_no_written_word_is_lost_or_misplaced(events: list[engine.Input]) -> None:
+    """Whatever the order and timing of texts: a text that is stored is stored whole, on the
+    question it answers or on the answer it goes on, and never beyond the longest answer."""
+    state = None
+    for event in events:
+        asked = (state or {}).get("current")
+        part = (state or {}).get("part") or {}
+        state, outputs = engine.step(LEGAL, state, event)
+        written = [o for o in outputs if isinstance(o, engine.Recorded) and "text" in o.answer]
+        if not isinstance(event, engine.Text):
+            assert "part" not in state, "only a step that stores a text may be continued"
+            continue
+        for recorded in written:
+            assert event.text.strip() in recorded.answer["text"]
+            assert recorded.question in (asked, part.get("question"))
+            assert len(recorded.answer["text"]) <= engine.MAX_TEXT_ANSWER
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(inputs, max_size=25), st.lists(inputs, max_size=10))
 def test_a_state_from_an_older_flow_version_continues(
