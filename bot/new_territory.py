@@ -63,8 +63,9 @@ def answer(state: dict[str, Any], text: str, now: datetime) -> tuple[dict[str, A
     same state and a kind word on what to type."""
     step = state["step"]
     try:
-        if step == "name":
-            return {**state, "name": territories.territory_name(text), "step": "country"}, None
+        if step == "name":  # asked again after a name taken: the country is known already
+            after = "timezone" if "country" in state else "country"
+            return {**state, "name": territories.territory_name(text), "step": after}, None
         if step == "country":
             return {**state, "country": territories.country_code(text), "step": "timezone"}, None
         if step == "timezone":
@@ -90,6 +91,11 @@ def answer(state: dict[str, Any], text: str, now: datetime) -> tuple[dict[str, A
             case _:
                 return state, _problem(texts.NEW_SESSION_BAD, given=given)
     raise ValueError(f"no answer is expected at step {step!r}")
+
+
+def name_taken(state: dict[str, Any]) -> dict[str, Any]:
+    """Back to the name: the country has a territory of this name already."""
+    return {**state, "step": "name"}
 
 
 def skip_session(state: dict[str, Any]) -> dict[str, Any]:

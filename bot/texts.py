@@ -242,6 +242,10 @@ ORGANISERS_ONLY = N_(
 )
 NEW_NAME = N_("A new territory. What is its name? (Send /cancel to stop.)")
 NEW_NAME_BAD = N_("A name has 1 to 200 characters. Please type it again.")
+NEW_NAME_TAKEN = N_(
+    "There is already a territory named {name} in this country ({country}, join code {code}). "
+    "Please type another name, for example with the district."
+)
 NEW_COUNTRY = N_(
     "In which country is {name}? Type its two-letter code, for example SN for Senegal or AR "
     "for Argentina."

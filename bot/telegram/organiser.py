@@ -91,7 +91,21 @@ async def go_on(
     bot_link: str,
     now: datetime,
 ) -> None:
-    """Store the dialog's new step and ask its question; once done, create the territory."""
+    """Store the dialog's new step and ask its question; once done, create the territory. A
+    name the country has already is asked again (as `territory create` refuses it)."""
+    taken = (
+        await repo.territories_named(state["name"], state["country"])
+        if state["step"] == "timezone"
+        else []
+    )
+    if taken:
+        state = new_territory.name_taken(state)
+        await repo.save_pending_dialog(CHANNEL, str(user_id), KIND, state)
+        country = country_name(state["country"], tr.language)
+        out.say(
+            tr(texts.NEW_NAME_TAKEN, name=taken[0].name, country=country, code=taken[0].join_code)
+        )
+        return
     if state["step"] != "done":
         await repo.save_pending_dialog(CHANNEL, str(user_id), KIND, state)
         out.say(question(state, tr), keyboard(state, tr, now))

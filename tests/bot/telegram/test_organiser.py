@@ -161,3 +161,21 @@ async def test_newterritory_is_refused_kindly_to_others_and_their_typing_is_unto
         reply = await reply_to(person, "Dakar")
         assert not reply.text.startswith(("In which country", "¿En qué país"))
     assert await stored(sessions) == [] and await dialogs(sessions) == []
+
+
+async def test_a_name_the_country_has_already_is_asked_again(
+    sandbox: Sandbox, organising_bot: RunningBot, territory: Territory, sessions: Sessions
+) -> None:
+    awa = sandbox.user(911, "Awa", "fr")
+    await reply_to(awa, "/newterritory")
+    await reply_to(awa, "  dakar <PLATEAU>  & co")
+    taken = await reply_to(awa, "SN")
+    assert taken.text == (
+        "Il y a déjà un territoire nommé Dakar <Plateau> & Co dans ce pays (Sénégal, code "
+        f"{territory.join_code}). Tapez un autre nom, par exemple avec le quartier."
+    )
+    zones = await say(awa, "Dakar Médina")  # the country is kept: on to the time zone
+    assert zones.text.startswith("Quel fuseau horaire ? Choisissez-en un")
+    assert await dialogs(sessions) == [
+        ("911", "newterritory", {"step": "timezone", "name": "Dakar Médina", "country": "SN"})
+    ]
