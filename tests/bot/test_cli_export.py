@@ -134,6 +134,7 @@ async def test_html_a_territory_summary_or_every_territory_compared(
     assert result.returncode == 0, result.stderr
     assert result.stdout.endswith("the summary of 1 territory (HTML)\n")
     async with opened(tmp_path / "cordoba.html") as shown:
+        # the page reads its text with innerText, which gives no-break spaces as spaces
         assert await shown.text("h1") == "Córdoba : synthèse"
         assert shown.requests == [shown.url]
     result = cli("export", "--all", "--format", "html", cwd=tmp_path, database_url=database_url)

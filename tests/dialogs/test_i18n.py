@@ -95,6 +95,23 @@ def test_template_is_up_to_date(tmp_path: Path) -> None:
     assert ids[0] == ids[1], "flow or interface texts changed: update the catalogs (README)"
 
 
+FRENCH_SPACE = {":": "\u00a0", "?": "\u202f", "!": "\u202f", ";": "\u202f"}
+"""French typography: a no-break space before ':' and a narrow one before '? ! ;'."""
+
+
+def test_french_punctuation_has_its_no_break_spaces() -> None:
+    wrong = []
+    for _, strings, _ in entries("fr"):
+        for text in strings:
+            for mark in re.finditer(r"[:?!;](?=\s|$|[)»\"])", text):
+                before = text[mark.start() - 1] if mark.start() else "\n"
+                if before not in (FRENCH_SPACE[mark.group()], "\n"):
+                    wrong.append(f"{mark.group()!r} in {text[:60]!r}")
+            if re.search("«(?!\u00a0)|(?<!\u00a0)»", text):
+                wrong.append(f"« » in {text[:60]!r}")
+    assert wrong == []
+
+
 def test_language_choice() -> None:
     assert pick_language("es-AR") == "es"
     assert pick_language("fr_CA") == "fr"

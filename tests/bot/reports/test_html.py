@@ -200,7 +200,7 @@ def test_a_big_territory_shows_some_answers_per_question_and_says_where_the_rest
     page = briefing(flow, figures, "fr")
     assert page.count("Idée ") == QUOTES_SHOWN == 30
     assert "Idée 30<" in page and "Idée 31<" not in page
-    assert "…et 5 autres réponses pour Thiès : retrouvez-les toutes avec /export." in page
+    assert "…et 5 autres réponses pour Thiès\u00a0: retrouvez-les toutes avec /export." in page
     assert "🎤 Message vocal (14 s)" in page  # in seconds, as in the chat
 
 

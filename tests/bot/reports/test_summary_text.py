@@ -74,7 +74,7 @@ def test_a_block_says_what_does_not_apply_and_why_and_where_views_differ() -> No
     profile = {"powers": {"choices": ["training"]}}  # no procurement: four questions do not apply
     block = summarise_block(MARKETS, people, profile=profile)
     text = "\n".join(line.html for line in block_section(block, MARKETS, FR, 10).lines)
-    assert "Sans objet ici : 4 questions sur 6." in text
+    assert "Sans objet ici\u00a0: 4 questions sur 6." in text
     question = html.escape(FR(MARKETS.question(clauses).text), quote=False)
     assert f"• {question} <i>(d'après le profil du territoire)</i>" in text
     block = summarise_block(MARKETS, people)
@@ -101,11 +101,13 @@ def test_open_answers_are_cut_with_a_button_and_voice_notes_ask_for_one() -> Non
     lines = block_section(block, MARKETS, FR, 10).lines
     quotes = [line for line in lines if line.html.startswith("• P-")]
     assert len(quotes) == 11  # ten written answers, and the voice note
-    assert quotes[0].html == "• P-0001 (fr) : Idée &lt;1&gt; &amp; co"
+    assert quotes[0].html == "• P-0001 (fr)\u00a0: Idée &lt;1&gt; &amp; co"
     assert [line.more for line in lines if line.more] == ["markets"]
     assert "… et 2 autres." in [line.html for line in lines]
     voice = next(line for line in lines if line.voice is not None)
-    assert voice.html == "• P-0099 (fr) : 🎤 message vocal (7 s)" and voice.flow_id == "markets"
+    assert (
+        voice.html == "• P-0099 (fr)\u00a0: 🎤 message vocal (7 s)" and voice.flow_id == "markets"
+    )
     every = block_section(block, MARKETS, FR, 100, offer_more=False).lines
     assert len([line for line in every if line.html.startswith("• P-")]) == 13
     assert not any(line.more for line in every)

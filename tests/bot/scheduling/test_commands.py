@@ -34,11 +34,12 @@ async def test_session_schedule_and_remind_in_french(
     shown = await reply_to(marie, "/session")
     assert shown.text == (
         "Dakar <Plateau> & Co n'a pas encore de date de séance.\n"
-        "Pour la fixer, envoyez la date et l'heure de Africa/Dakar, comme ceci : "
+        "Pour la fixer, envoyez la date et l'heure de Africa/Dakar, comme ceci\u00a0: "
         "/session 2027-06-01 16:15"
     )
     assert (await reply_to(marie, "/session demain matin")).text == (
-        "Je ne trouve pas de date ni d'heure dans « demain matin ». Envoyez-les comme ceci : "
+        "Je ne trouve pas de date ni d'heure dans «\u00a0demain matin\u00a0». "
+        "Envoyez-les comme ceci\u00a0: "
         "/session 2027-06-01 16:15"
     )
     assert (await reply_to(marie, "/session 2020-01-01 10:00")).text.startswith(
@@ -46,7 +47,8 @@ async def test_session_schedule_and_remind_in_french(
     )
     saved = await reply_to(marie, "/session 2099-06-01 16:15")
     assert saved.text == (
-        "C'est enregistré : la séance pour Dakar <Plateau> & Co a lieu le lundi 1er juin 2099, "
+        "C'est enregistré\u00a0: la séance pour Dakar <Plateau> & Co a lieu le lundi "
+        "1er juin 2099, "
         "16:15 (UTC+00:00). Je reprogramme les rappels."
     )
     async with sessions() as session:
@@ -59,22 +61,24 @@ async def test_session_schedule_and_remind_in_french(
     await timer.plan(datetime(2099, 5, 31, 9, 0, tzinfo=UTC))
     listed = await reply_to(marie, "/schedule")
     assert listed.text == (
-        "Ce que j'enverrai pour Dakar <Plateau> & Co :\n"
-        "• dim. 31 mai, 09:00 : une invitation à commencer, à 2 personnes\n"
-        "• dim. 31 mai, 16:15 : la synthèse, pour l'équipe d'animation, à 1 personne\n"
-        "• lun. 1 juin, 13:15 : un rappel de la séance, à 3 personnes\n"
+        "Ce que j'enverrai pour Dakar <Plateau> & Co\u00a0:\n"
+        "• dim. 31 mai, 09:00\u00a0: une invitation à commencer, à 2 personnes\n"
+        "• dim. 31 mai, 16:15\u00a0: la synthèse, pour l'équipe d'animation, à 1 personne\n"
+        "• lun. 1 juin, 13:15\u00a0: un rappel de la séance, à 3 personnes\n"
         "Jamais entre 00:00 et 00:00, heure de Africa/Dakar. /remind envoie un rappel "
         "maintenant."
     )
 
     asked = await reply_to(marie, "/remind")
     assert asked.text == (
-        "Envoyer un rappel aux 2 personnes de Dakar <Plateau> & Co qui n'ont pas fini ?"
+        "Envoyer un rappel aux 2 personnes de Dakar <Plateau> & Co qui n'ont pas fini\u202f?"
     )
     data = asked.buttons[0]["callback_data"]
     before = len(marie.messages)
     await marie.press("Envoyer à 2 personnes", message=asked)
-    assert await new_message(marie, before) == "C'est fait : 2 personnes le recevront maintenant."
+    assert (
+        await new_message(marie, before) == "C'est fait\u00a0: 2 personnes le recevront maintenant."
+    )
     assert asked.buttons == []  # the button went
     query = await marie.press_data(data, asked)  # a double tap, or an old copy of it
     await marie.wait(lambda: query in sandbox.callback_answers)
@@ -83,7 +87,7 @@ async def test_session_schedule_and_remind_in_french(
     assert await timer.dispatcher.tick() == 2
     for someone, count in zip(people, counts, strict=True):
         assert await new_message(someone, count) == (
-            "L'équipe d'animation de Dakar <Plateau> & Co vous le rappelle : vos réponses "
+            "L'équipe d'animation de Dakar <Plateau> & Co vous le rappelle\u00a0: vos réponses "
             "aident à préparer la séance. /menu montre ce qu'il reste."
         )
     async with sessions() as session:
@@ -146,7 +150,7 @@ async def test_a_digest_the_summary_the_day_before_and_thanks_after_the_session(
 
     assert (await reply_to(marie, "/digest")).text.startswith("Envoyez /digest et une heure")
     assert (await reply_to(marie, "/digest 25:00")).text.startswith(
-        "Je ne trouve pas d'heure dans « 25:00 »"
+        "Je ne trouve pas d'heure dans «\u00a025:00\u00a0»"
     )
     assert (await reply_to(marie, "/digest 18h")).text.startswith("Chaque jour à 18:00 ")
     assert (await reply_to(marie, "/digest 7h30")).text == (
@@ -162,8 +166,8 @@ async def test_a_digest_the_summary_the_day_before_and_thanks_after_the_session(
     await timer.dispatcher.tick(due)
     digest = await new_message(marie, before)
     assert digest.endswith(
-        "Depuis le dernier point : 3 personnes ont répondu. Blocs terminés : 6. "
-        "Nouvelles personnes : 4."
+        "Depuis le dernier point\u00a0: 3 personnes ont répondu. Blocs terminés\u00a0: 6. "
+        "Nouvelles personnes\u00a0: 4."
     )
 
     session_at = (now + timedelta(days=3)).replace(microsecond=0)
@@ -191,7 +195,7 @@ async def test_a_digest_the_summary_the_day_before_and_thanks_after_the_session(
     for someone, count in zip(people, counts, strict=True):
         await someone.wait(
             lambda s=someone, c=count: any(
-                m.text.startswith("Merci d'avoir répondu pour Dakar <Plateau> & Co !")
+                m.text.startswith("Merci d'avoir répondu pour Dakar <Plateau> & Co\u202f!")
                 for m in s.messages[c:]
             )
         )

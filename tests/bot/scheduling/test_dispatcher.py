@@ -50,8 +50,9 @@ async def test_a_nudge_resumes_the_block_and_stop_ends_them(
     assert await timer.dispatcher.tick(now) == 1
     text = await new_message(amina, before)
     assert text == (
-        "Vous avez commencé le bloc « Cadres juridiques » pour Dakar <Plateau> & Co. Vous "
-        "reprenez là où vous en étiez ? Il ne reste que quelques minutes."
+        "Vous avez commencé le bloc «\u00a0Cadres juridiques\u00a0» pour Dakar <Plateau> "
+        "& Co. Vous "
+        "reprenez là où vous en étiez\u202f? Il ne reste que quelques minutes."
     )
     question = await tap(amina, "Continuer ▶")
     assert "Question 2 sur" in question.text
@@ -65,7 +66,7 @@ async def test_a_nudge_resumes_the_block_and_stop_ends_them(
     assert [r.status for r in await rows(sessions)] == ["sent", "planned"]
     said = await reply_to(amina, "/stop")
     assert said.text == (
-        "C'est noté : je ne vous enverrai plus de rappels. Vos réponses sont conservées. "
+        "C'est noté\u00a0: je ne vous enverrai plus de rappels. Vos réponses sont conservées. "
         "Envoyez /start pour réactiver les rappels."
     )
     assert [r.status for r in await rows(sessions)] == ["sent", "cancelled"]
@@ -221,7 +222,7 @@ async def test_the_running_bot_plans_and_sends_on_its_own_timer(
     await running.start()
     try:
         await newcomer.wait(lambda: bool(newcomer.messages), timeout=15)
-        assert newcomer.messages[0].text.startswith("Bienvenue à Dakar <Plateau> & Co !")
+        assert newcomer.messages[0].text.startswith("Bienvenue à Dakar <Plateau> & Co\u202f!")
     finally:
         await running.stop()
     [row] = await rows(sessions)

@@ -53,7 +53,8 @@ async def test_facilitators_get_the_workbook_and_the_csv_in_their_language(
     await join(marie, territory.facilitator_code, "J'accepte")
     text, xlsx, table = await export(marie)
     assert text.text == (
-        f"{territory.name} : les réponses de 6 personnes, en classeur (XLSX) et en tableau (CSV)."
+        f"{territory.name}\u00a0: les réponses de 6 personnes, en classeur (XLSX) et en "
+        "tableau (CSV)."
     )
     day = datetime.now(UTC).date().isoformat()  # Dakar is on UTC
     assert [m.file_name for m in marie.messages[-2:]] == [

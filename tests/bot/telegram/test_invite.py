@@ -68,13 +68,14 @@ async def test_invite_gives_both_links_and_a_poster_whose_code_is_the_join_link(
     facilitator_link = f"{BOT_LINK}?start={territory.facilitator_code}"
     assert links.text == (
         f"Liens pour {territory.name}\n\n"
-        "Pour les personnes participantes : partagez ce lien ou imprimez l'affiche ci-dessous.\n"
+        "Pour les personnes participantes\u00a0: partagez ce lien ou imprimez l'affiche "
+        "ci-dessous.\n"
         f"{join_link}\n\n"
-        "Réservé à l'équipe d'animation, à ne pas diffuser largement :\n"
+        "Réservé à l'équipe d'animation, à ne pas diffuser largement\u00a0:\n"
         f"{facilitator_link}"
     )
     assert png.file_name == "poster-dakar-plateau-co.png"
-    assert png.text == "L'affiche à imprimer en A4 (langue : français)."
+    assert png.text == "L'affiche à imprimer en A4 (langue\u00a0: français)."
     image = Image.open(io.BytesIO(file_of(sandbox, png)))
     assert [code.text for code in zxingcpp.read_barcodes(image)] == [join_link]
     assert svg.file_name == "poster-dakar-plateau-co.svg"
@@ -175,4 +176,4 @@ async def test_an_organiser_sees_every_territory_and_becomes_its_facilitator(
     choose = await say(organiser, "/territory")
     assert [b["text"] for b in choose.buttons] == ["Córdoba · AR", f"✓ {territory.name} · SN"]
     menu = await tap(organiser, "Córdoba · AR")
-    assert menu.text.startswith("Territoire actuel : Córdoba.")
+    assert menu.text.startswith("Territoire actuel\u00a0: Córdoba.")

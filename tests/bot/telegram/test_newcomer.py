@@ -219,7 +219,7 @@ async def test_a_code_typed_alone_joins_as_join_does(
     notice = await say(user, territory.join_code)
     assert notice.text.startswith("Avant de commencer")
     welcome = await reply_to(user, "perfecta")  # a word of a code's form is not taken for one
-    assert welcome.text.startswith("Bonjour !") and welcome.buttons == []
+    assert welcome.text.startswith("Bonjour\u202f!") and welcome.buttons == []
 
 
 async def test_an_old_menu_pressed_after_forget_says_how_to_join_again(

@@ -111,19 +111,19 @@ async def test_typed_zones_skip_cancel_and_the_blocks_afterwards(
     await reply_to(pierre, "/newterritory")
     await reply_to(pierre, "Montréal")
     reply = await reply_to(pierre, "CA")
-    assert reply.text == "Quel fuseau horaire ? Tapez son nom, par exemple America/St_Johns."
+    assert reply.text == "Quel fuseau horaire\u202f? Tapez son nom, par exemple America/St_Johns."
     assert not reply.buttons  # too many zones for buttons
     reply = await reply_to(pierre, "/cancel")
     assert reply.text == "Annulé. Aucun territoire n'a été créé."
     assert await stored(sessions) == [] and await dialogs(sessions) == []
     reply = await reply_to(pierre, "Montréal")  # no dialog: an ordinary message again
-    assert reply.text.startswith("Bonjour !")
+    assert reply.text.startswith("Bonjour\u202f!")
 
     await reply_to(pierre, "/newterritory")
     await reply_to(pierre, "Montréal")
     await reply_to(pierre, "ca")
     languages = await say(pierre, "america/toronto")
-    assert languages.text.startswith("Quelle langue ?")
+    assert languages.text.startswith("Quelle langue\u202f?")
     await tap(pierre, "Français")
     reply = await reply_to(pierre, "2020-01-01 10:00")
     assert reply.text.startswith("Cette date est passée.")
@@ -132,8 +132,8 @@ async def test_typed_zones_skip_cancel_and_the_blocks_afterwards(
     await pierre.wait(lambda: any("Territoire créé" in m.text for m in pierre.messages[before:]))
     created = next(m for m in pierre.messages[before:] if "Territoire créé" in m.text).text
     assert created.startswith(
-        "Territoire créé : Montréal\nCanada · America/Toronto · français\n"
-        "Séance : pas encore de date de séance\n\n"
+        "Territoire créé\u00a0: Montréal\nCanada · America/Toronto · français\n"
+        "Séance\u00a0: pas encore de date de séance\n\n"
     )
     [montreal] = await stored(sessions)
     assert (montreal.timezone, montreal.session_at) == ("America/Toronto", None)
@@ -142,7 +142,7 @@ async def test_typed_zones_skip_cancel_and_the_blocks_afterwards(
     assert menu.text.startswith("Bienvenue")
     await reply_to(pierre, "/newterritory")
     reply = await reply_to(pierre, "Laval")  # the dialog takes it, not the blocks
-    assert reply.text.startswith("Dans quel pays se trouve Laval ?")
+    assert reply.text.startswith("Dans quel pays se trouve Laval\u202f?")
     await reply_to(pierre, "/cancel")
     reply = await reply_to(pierre, "Laval")  # back to the blocks
     assert reply.text.startswith("Choisissez d'abord un bloc.")
@@ -175,7 +175,7 @@ async def test_a_name_the_country_has_already_is_asked_again(
         f"{territory.join_code}). Tapez un autre nom, par exemple avec le quartier."
     )
     zones = await say(awa, "Dakar Médina")  # the country is kept: on to the time zone
-    assert zones.text.startswith("Quel fuseau horaire ? Choisissez-en un")
+    assert zones.text.startswith("Quel fuseau horaire\u202f? Choisissez-en un")
     assert await dialogs(sessions) == [
         ("911", "newterritory", {"step": "timezone", "name": "Dakar Médina", "country": "SN"})
     ]

@@ -103,7 +103,9 @@ async def test_a_whole_block_in_french_after_the_context_block(
     await tap(amina, "2 · Établi")
     await say(amina, "Le marché des groupements de femmes.")
     await say(amina, "Ouvrir un point de vente à la mairie.")
-    assert "Votre score : 1,5 sur 3 · Établi (50/100)." in amina.messages[-1].text  # (1 + 2) / 2
+    assert (
+        "Votre score\u00a0: 1,5 sur 3 · Établi (50/100)." in amina.messages[-1].text
+    )  # (1 + 2) / 2
     voice = await stored(sessions, Answer, flow_id="context", question_id="local_term")
     assert voice[0].value == {
         "voice": {"file_id": voice[0].value["voice"]["file_id"], "duration": 12}

@@ -75,10 +75,10 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
     await tap(marie, "Terminé ✓")
     saved = await press_for_text(marie, "Non")
     assert saved.text == (
-        f"Enregistré. Profil de {territory.name} :\n"
-        "• Échelon de gouvernement : Commune ou ville\n"
-        "• Compétences : Formation\n"
-        "• Loi sur l'ESS : Non\n\n"
+        f"Enregistré. Profil de {territory.name}\u00a0:\n"
+        "• Échelon de gouvernement\u00a0: Commune ou ville\n"
+        "• Compétences\u00a0: Formation\n"
+        "• Loi sur l'ESS\u00a0: Non\n\n"
         "Ces questions ne sont plus posées aux personnes participantes."
     )
     row = await territory_row(sessions, territory.id)
@@ -112,13 +112,13 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
     before = len(marie.messages)
     await marie.send_text("/profile")
     question = await next_prompt(marie, before)
-    assert marie.messages[before].text.startswith(f"Profil de {territory.name} :\n• Échelon")
+    assert marie.messages[before].text.startswith(f"Profil de {territory.name}\u00a0:\n• Échelon")
     assert "✓ Commune ou ville" in labels(question)
     await tap(marie, "Province ou région")
     await toggle(marie, "Commande publique")
     await tap(marie, "Terminé ✓")
     saved = await press_for_text(marie, "Garder ▶")
-    assert "• Compétences : Commande publique, Formation\n" in saved.text
+    assert "• Compétences\u00a0: Commande publique, Formation\n" in saved.text
     row = await territory_row(sessions, territory.id)
     assert row.profile == {
         "level": {"choice": "regional"},

@@ -117,41 +117,51 @@ async def test_progress_and_summary_in_french(
 
     [progress] = await command(marie, "/progress", lambda ms: any(m.kind == "photo" for m in ms))
     assert min(photo_of(sandbox, progress)) >= 400 and max(photo_of(sandbox, progress)) <= 1200
-    assert progress.text.startswith(f"Avancement : {territory.name}\n")
+    assert progress.text.startswith(f"Avancement\u00a0: {territory.name}\n")
     assert "9 personnes inscrites (dont 1 dans l'équipe d'animation)." in progress.text
-    assert "Votre territoire : 8 · 8\n" in progress.text
-    assert "Communication : 7 · 7\n" in progress.text
-    assert "Données : 0 · 0" in progress.text
+    assert "Votre territoire\u00a0: 8 · 8\n" in progress.text
+    assert "Communication\u00a0: 7 · 7\n" in progress.text
+    assert "Données\u00a0: 0 · 0" in progress.text
 
-    shown = await command(marie, "/summary", has("Pas encore de réponses : Cadres juridiques,"))
+    shown = await command(
+        marie, "/summary", has("Pas encore de réponses\u00a0: Cadres juridiques,")
+    )
     radar, *texts = shown
     assert radar.kind == "photo" and all(m.kind == "text" for m in texts)
     width, height = photo_of(sandbox, radar)
     assert 400 <= width <= 1200 and 400 <= height <= 1200
     assert radar.text == (
         f"{territory.name}\nScores par bloc, de 0 à 100. "
-        "Courbes : Territoire, Collectivité territoriale, Organisations de l'ESS."
+        "Courbes\u00a0: Territoire, Collectivité territoriale, Organisations de l'ESS."
     )
     whole = "\n".join(m.text for m in texts)
     assert all(len(m.markup) <= 4096 for m in texts)
     mean = round(statistics.fmean([1, 1, 1, 2, 2, 2, 3]), 2)  # each person's level
     expected = format_decimal(mean, locale="fr")
     assert expected == "1,71"
-    assert f"Stratégies de communication\nScore : {expected} sur 3 · Établi (57/100)\n" in whole
+    assert (
+        f"Stratégies de communication\nScore\u00a0: {expected} sur 3 · Établi (57/100)\n" in whole
+    )
     eighty = format_percent(0.8, locale="fr")
-    assert f"7 personnes ont répondu, dont 7 jusqu'au bout. Fiabilité : {eighty}." in whole
-    assert "Dispersion : de 1 à 3 ; moitié centrale entre 1 et 2." in whole
-    assert "Collectivité territoriale (3) : 1 · Organisations de l'ESS (3) : 2 · écart +1" in whole
+    assert f"7 personnes ont répondu, dont 7 jusqu'au bout. Fiabilité\u00a0: {eighty}." in whole
+    assert "Dispersion\u00a0: de 1 à 3\u202f; moitié centrale entre 1 et 2." in whole
+    assert (
+        "Collectivité territoriale (3)\u00a0: 1 · Organisations de l'ESS (3)\u00a0: 2 · écart +1"
+        in whole
+    )
     twenty = format_percent(0.2, locale="fr")
     assert (
-        f"« Je ne sais pas » : {twenty} (Collectivité territoriale {twenty}, "
+        f"«\u00a0Je ne sais pas\u00a0»\u00a0: {twenty} (Collectivité territoriale {twenty}, "
         f"Organisations de l'ESS {twenty})." in whole
     )
-    assert "• P-0001 (fr) : Idée <b>n°1</b> & plus (strength)" in whole  # escaped, shown as typed
-    assert "• P-0003 (es) : Más ferias (next_step)" in whole
-    assert "• P-0007 (en) : 🎤 message vocal (42 s)" in whole
+    assert (
+        "• P-0001 (fr)\u00a0: Idée <b>n°1</b> & plus (strength)" in whole
+    )  # escaped, shown as typed
+    assert "• P-0003 (es)\u00a0: Más ferias (next_step)" in whole
+    assert "• P-0007 (en)\u00a0: 🎤 message vocal (42 s)" in whole
     assert whole.endswith(
-        "Pas encore de réponses : Cadres juridiques, Co-construction, Planification stratégique, "
+        "Pas encore de réponses\u00a0: Cadres juridiques, Co-construction, "
+        "Planification stratégique, "
         "Accompagnement et financement, Renforcement des capacités, Accès aux marchés, Données."
     )
     for secret in ("Secret Name", "10001", "10007", "801"):
@@ -265,13 +275,13 @@ async def test_participants_see_the_territory_from_the_third_respondent_and_resu
     await join(lea, territory.join_code, "J'accepte")
     french = {"block": "Communication", "level": "2 · Établi", "dk": "Je ne sais pas"}
     menu = await answer_communication(lea, {**french, "skip": "Passer ▶"})
-    assert "Votre score : 2 sur 3 · Établi (67/100)." in menu.text
-    assert f"{territory.name} : 2 sur 3 · Établi, d'après 3 personnes." in menu.text
+    assert "Votre score\u00a0: 2 sur 3 · Établi (67/100)." in menu.text
+    assert f"{territory.name}\u00a0: 2 sur 3 · Établi, d'après 3 personnes." in menu.text
 
     [results] = await command(lea, "/results", lambda ms: bool(ms))
     assert results.kind == "photo" and min(photo_of(sandbox, results)) >= 400
-    assert results.text.startswith(f"Vos scores et ceux de {territory.name}, de 0 à 3 :\n")
-    assert "• Communication : vous 2 · Établi · territoire 2\n" in results.text
+    assert results.text.startswith(f"Vos scores et ceux de {territory.name}, de 0 à 3\u00a0:\n")
+    assert "• Communication\u00a0: vous 2 · Établi · territoire 2\n" in results.text
     assert results.text.endswith("dès que 3 personnes ont répondu à un bloc.")
     assert "Cadres juridiques" not in results.text  # not finished: not listed
 
@@ -326,4 +336,4 @@ async def test_looking_over_a_finished_block_keeps_it_finished(
     marie = sandbox.user(812, "Marie", "fr")
     await join(marie, territory.facilitator_code, "J'accepte")
     [progress] = await command(marie, "/progress", lambda ms: any(m.kind == "photo" for m in ms))
-    assert "Communication : 1 · 1\n" in progress.text
+    assert "Communication\u00a0: 1 · 1\n" in progress.text
