@@ -95,7 +95,7 @@ def check_url(url: str, name: str = "DATABASE_URL") -> None:
             folder = Path(path).parent
             if not folder.is_dir():
                 raise UrlProblem(
-                    f"the folder {str(folder)!r} of the SQLite file in DATABASE_URL does not "
+                    f"the folder {str(folder)!r} of the SQLite file in {name} does not "
                     "exist; create it or give another path"
                 )
         return
