@@ -28,9 +28,10 @@ from storage.models import utcnow
 from storage.outbox import Claimed, Outbox
 
 log = logging.getLogger(__name__)
-PER_SECOND = 29.0
-"""Scheduled messages per second, at most, evenly spaced: under Telegram's 30 in any second
-(with replies, the process keeps to `pacing.PER_SECOND` in all)."""
+PER_SECOND = 26.0
+"""Scheduled messages per second, at most, evenly spaced: under Telegram's 30 in any second,
+with room for replies (`pacing.REPLY_ROOM`; with replies, the process keeps to
+`pacing.PER_SECOND` in all)."""
 BATCH = 100
 """Rows claimed at a time."""
 PER_CHAT = 1.0

@@ -11,13 +11,19 @@ from collections import deque
 
 PER_SECOND = 29
 """Messages a second the process keeps to, replies included."""
+REPLY_ROOM = 3
+"""Of those, what scheduled messages leave free at all times: replies sent at the same
+instant as a scheduled message (and the time a request takes to reach Telegram, which counts
+the second from its side) never push the total past Telegram's 30."""
 
 
 class Pace:
     """The process's messages of the last second."""
 
-    def __init__(self, per_second: int = PER_SECOND) -> None:
+    def __init__(self, per_second: int = PER_SECOND, reply_room: int = REPLY_ROOM) -> None:
         self.per_second = per_second
+        self.scheduled_limit = max(1, per_second - reply_room)
+        """A scheduled message goes only while fewer than this were sent in the last second."""
         self.sent: deque[float] = deque()
         self.paused_until = 0.0
         """After a 429, no scheduled message goes before this (monotonic seconds)."""
@@ -44,6 +50,6 @@ class Pace:
                 await asyncio.sleep(self.paused_until - now)
                 continue
             self._trim(now)
-            if len(self.sent) < self.per_second:
+            if len(self.sent) < self.scheduled_limit:
                 return
             await asyncio.sleep(self.sent[0] + 1.0 - now)
