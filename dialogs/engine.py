@@ -31,7 +31,7 @@ from dialogs.scoring import (
     na_source,
     score_flow,
 )
-from dialogs.texts import N_, Msg, Np_, msg
+from dialogs.texts import N_, Msg, Np_, msg, shortened
 
 State = dict[str, Any]
 
@@ -385,9 +385,7 @@ class _Run:
         text = answer.get("text")
         if not isinstance(text, str):
             return None
-        if len(text) > GIVEN_LIMIT:
-            text = text[: GIVEN_LIMIT - 1].rstrip() + "…"
-        return msg(GIVEN_TEXT, text=text)
+        return msg(GIVEN_TEXT, text=shortened(text, GIVEN_LIMIT))
 
     @staticmethod
     def hint(q: Question) -> Msg | None:
@@ -695,7 +693,7 @@ def _continues(run: _Run, event: Text) -> Question | None:
     answer = run.answers.get(part["question"]) or {}
     if q is None or not isinstance(answer.get("text"), str):
         return None
-    if part["length"] >= PART_LENGTH:  # the first part of a text the app cut in pieces
+    if _was_cut(part):
         return q
     waiting = run.current() if run.state["status"] == "active" else None
     if waiting is None:  # the block ended with that answer: this goes on it
@@ -704,6 +702,11 @@ def _continues(run: _Run, event: Text) -> Question | None:
     if waiting.kind in ("text", "number") or typed in waiting.buttons:
         return None  # an answer to the question now asked
     return q  # a question with buttons waits: words sent seconds later go on the answer
+
+
+def _was_cut(part: Mapping[str, Any] | None) -> bool:
+    """The text before was long enough to be the first part of a text the app cut in pieces."""
+    return part is not None and part["length"] >= PART_LENGTH
 
 
 def _part(q: Question, event: Text) -> dict[str, Any]:
@@ -732,7 +735,7 @@ def _text(run: _Run, event: Text) -> None:
     text = event.text.strip()
     earlier = _continues(run, event) if text else None
     if earlier is not None:
-        long = run.part is not None and run.part["length"] >= PART_LENGTH
+        long = _was_cut(run.part)
         gap = _gap(run.part, event.text) if long else "\n"  # a cut part, or a message of its own
         joined = run.answers[earlier.id]["text"] + gap + text
         if len(joined) > MAX_TEXT_ANSWER:

@@ -36,6 +36,11 @@ class Msg:
         return out
 
 
+def shortened(text: str, limit: int) -> str:
+    """A text cut to at most `limit` characters, with "…" where it was cut."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def msg(key: str, **params: Any) -> Msg:
     return Msg(key, params)
 

@@ -29,6 +29,7 @@ from dialogs.summary import (
     summarise_block,
     with_profile,
 )
+from dialogs.texts import shortened
 from storage import db
 from storage.models import Territory
 from storage.reports import Reports
@@ -263,8 +264,7 @@ def next_steps(flow: Flow, figures: Sequence[TerritorySummaries]) -> list[tuple[
 
 
 def shorten(text: str, limit: int = QUOTE_LIMIT) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return shortened(" ".join(text.split()), limit)
 
 
 # ---------------------------------------------------------------- chat messages

@@ -33,6 +33,7 @@ from bot.reports.summary_text import level_word, scored_flows
 from dialogs.i18n import Translator, translator
 from dialogs.model import Flow
 from dialogs.summary import MIN_GROUP, BlockSummary, Stats
+from dialogs.texts import shortened
 from storage.models import Territory
 from storage.reports import Reports
 
@@ -152,8 +153,7 @@ def _figure(svg: bytes, caption: str, kind: str = "") -> str:
 
 def _chart_text(text: str, limit: int = CHART_LABEL) -> str:
     """A label as matplotlib shows it literally ('$' would start a formula)."""
-    short = text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-    return short.replace("$", r"\$")
+    return shortened(text, limit).replace("$", r"\$")
 
 
 def _table(

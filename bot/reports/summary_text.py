@@ -19,7 +19,7 @@ from dialogs.loader import SCALE_LABELS
 from dialogs.model import Flow
 from dialogs.render import VOICE_NOTE
 from dialogs.summary import GROUPS, MIN_GROUP, BlockSummary, OpenAnswer, QuestionFigures, Stats
-from dialogs.texts import Msg
+from dialogs.texts import Msg, shortened
 from storage.reports import Progress
 
 MESSAGE_LIMIT = 4096
@@ -428,9 +428,7 @@ QUOTE_LIMIT = 600
 def _quote(answer: OpenAnswer, flow: Flow, tr: Translator) -> Line:
     who = f"{answer.pseudonym} ({answer.language})" if answer.language else answer.pseudonym
     if answer.text:
-        text = answer.text
-        if len(text) > QUOTE_LIMIT:
-            text = text[: QUOTE_LIMIT - 1].rstrip() + "…"
+        text = shortened(answer.text, QUOTE_LIMIT)
         return Line(f"• {esc(tr(texts.QUOTE, who=who, text=text))}")
     said = "🎤 " + tr(VOICE_NOTE, seconds=answer.voice_duration or 0)
     return Line(f"• {esc(tr(texts.QUOTE, who=who, text=said))}", answer, flow.id)

@@ -20,6 +20,7 @@ from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reports.figures import TerritoryFigures
+from bot.scheduling import pacing
 from bot.scheduling.messages import Outgoing, compose
 from bot.scheduling.pacing import Pace
 from dialogs.model import Flow
@@ -28,10 +29,9 @@ from storage.models import utcnow
 from storage.outbox import Claimed, Outbox
 
 log = logging.getLogger(__name__)
-PER_SECOND = 26.0
-"""Scheduled messages per second, at most, evenly spaced: under Telegram's 30 in any second,
-with room for replies (`pacing.REPLY_ROOM`; with replies, the process keeps to
-`pacing.PER_SECOND` in all)."""
+PER_SECOND = float(pacing.PER_SECOND - pacing.REPLY_ROOM)
+"""Scheduled messages per second, at most, evenly spaced: what the process's pace leaves
+them beside replies (26: under Telegram's 30 in any second, replies included)."""
 BATCH = 100
 """Rows claimed at a time."""
 PER_CHAT = 1.0

@@ -21,7 +21,6 @@ class Pace:
     """The process's messages of the last second."""
 
     def __init__(self, per_second: int = PER_SECOND, reply_room: int = REPLY_ROOM) -> None:
-        self.per_second = per_second
         self.scheduled_limit = max(1, per_second - reply_room)
         """A scheduled message goes only while fewer than this were sent in the last second."""
         self.sent: deque[float] = deque()

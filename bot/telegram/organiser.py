@@ -17,7 +17,7 @@ from bot.telegram.callbacks import NewTerritoryCb
 from bot.telegram.facilitator.common import private_router
 from bot.telegram.filters import NoPendingDialog, Organiser, PendingDialogOf, Slash
 from bot.telegram.middlewares import CHANNEL
-from bot.telegram.render import esc
+from bot.telegram.render import with_answer
 from bot.telegram.sending import Replies
 from bot.territories import country_name, deep_link
 from dialogs.i18n import Translator, available_languages, language_in, language_name
@@ -223,5 +223,5 @@ async def pressed(
         ),
         callback_data.value,
     )
-    out.edit(shown.message_id, f"{shown.html_text}\n\n<b>✓ {esc(label)}</b>")
+    out.edit(shown.message_id, with_answer(shown.html_text, label))
     await go_on(state, query.from_user.id, repo, out, tr, bot_link, now)

@@ -45,6 +45,7 @@ from bot.telegram.render import (
     language_keyboard,
     menu_reply,
     render_outputs,
+    with_answer,
 )
 from bot.telegram.sending import Replies
 from dialogs import engine
@@ -52,7 +53,7 @@ from dialogs.i18n import Translator, available_languages, language_in, language_
 from dialogs.model import Flow
 from dialogs.render import describe_answer
 from dialogs.summary import Stats
-from dialogs.texts import msg
+from dialogs.texts import msg, shortened
 from storage.models import Participant, Territory
 from storage.repository import CodeMatch, Repository, normalise_join_code
 
@@ -304,7 +305,7 @@ async def consent(
         await repo.record_consent(
             joining, language=tr.language, display_name=plain(query.from_user.full_name)
         )
-    out.edit(message.message_id, f"{message.html_text}\n\n<b>✓ {esc(tr(texts.AGREE))}</b>")
+    out.edit(message.message_id, with_answer(message.html_text, tr(texts.AGREE)))
     out.send(await join_with(found, joining, None, None, repo, flows, tr))
 
 
@@ -548,14 +549,13 @@ async def press(
     refreshed = any(isinstance(o, engine.Ask) and o.refresh for o in outputs)
     if not refreshed and (recorded is None or recorded.changed or outputs != [recorded]):
         question = flows[flow_id].question(question_id)
-        mark = None
+        text = None
         if question is not None and recorded is not None:
-            mark = f"<b>✓ {esc(describe_answer(question, recorded.answer, tr))}</b>"
+            text = with_answer(pressed.html_text, describe_answer(question, recorded.answer, tr))
         elif question is not None and isinstance(event, engine.Skip):  # kept, or left for later
             kept = await conversations.answer(flow_id, question_id)
             shown = describe_answer(question, kept, tr)
-            mark = f"<b>✓ {esc(shown)}</b>" if kept else f"<i>{esc(shown)}</i>"
-        text = f"{pressed.html_text}\n\n{mark}" if mark else None
+            text = with_answer(pressed.html_text, shown, kept=kept is not None)
         out.edit(pressed.message_id, text, closes=True)
     await show(outputs, conversations, out, tr, pressed, scores)
 
@@ -698,16 +698,13 @@ async def typed(
     )
     question = flows[flow_id].question(asked) if asked is not None else None
     if recorded is not None and question is not None:  # closed as a press closes it
-        out.close_question(echo(describe_answer(question, recorded.answer, tr)))
+        label = describe_answer(question, recorded.answer, tr)
+        out.close_question(shortened(label, ECHO_LIMIT))
     await show(outputs, conversations, out, tr, scores=scores)
 
 
 ECHO_LIMIT = 60
-
-
-def echo(label: str) -> str:
-    """An answer as noted under its question: a long text by its beginning."""
-    return label if len(label) <= ECHO_LIMIT else label[: ECHO_LIMIT - 1].rstrip() + "…"
+"""Characters of a written answer noted under its question."""
 
 
 @router.message(TextOrVoice())

@@ -72,6 +72,13 @@ def question_reply(
     return Reply(text, InlineKeyboardMarkup(inline_keyboard=rows), ask.refresh, ask)
 
 
+def with_answer(html: str, label: str, *, kept: bool = True) -> str:
+    """A question's message closed with what became of it, under it: "✓ answer" in bold, or
+    (`kept` False: nothing was answered, e.g. "Skipped") in italics. `label` is plain text."""
+    mark = f"<b>✓ {esc(label)}</b>" if kept else f"<i>{esc(label)}</i>"
+    return f"{html}\n\n{mark}"
+
+
 def join_html(*parts: str) -> str:
     return "\n\n".join(part for part in parts if part)
 

@@ -28,10 +28,9 @@ from aiogram.methods.base import Response
 from bot.scheduling.pacing import Pace
 
 log = logging.getLogger(__name__)
-NOT_REPEATABLE = (SendMessage, SendDocument, SendPhoto)
-"""Calls that would show something twice if done twice."""
 SENDS = (SendMessage, SendDocument, SendPhoto, SendVoice)
-"""Calls that count in Telegram's messages-per-second limit."""
+"""Calls that show a message: they count in Telegram's messages-per-second limit, and done
+twice (after a timeout: the first may have arrived) they would show it twice."""
 
 
 class RetryTransient(BaseRequestMiddleware):
@@ -70,7 +69,7 @@ class RetryTransient(BaseRequestMiddleware):
                 await asyncio.sleep(exc.retry_after)
             except (TelegramServerError, TelegramNetworkError) as exc:
                 timed_out = isinstance(exc.__cause__, TimeoutError)
-                if attempt == self.attempts or (timed_out and isinstance(method, NOT_REPEATABLE)):
+                if attempt == self.attempts or (timed_out and isinstance(method, SENDS)):
                     raise
                 wait = min(self.backoff * 2 ** (attempt - 1), self.longest_backoff)
                 log.warning(

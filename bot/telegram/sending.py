@@ -21,7 +21,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
-from bot.telegram.render import Reply, esc
+from bot.telegram.render import Reply, esc, with_answer
 
 log = logging.getLogger(__name__)
 CAPTION_LIMIT = 1024
@@ -266,7 +266,7 @@ class Sender:
                 if shown is not None:
                     await _quietly(
                         bot.edit_message_text(
-                            f"{shown.text}\n\n<b>✓ {esc(label)}</b>",
+                            with_answer(shown.text, label),
                             chat_id=chat_id,
                             message_id=shown.message_id,
                             reply_markup=None,

@@ -13,7 +13,7 @@ from bot.conversations import Conversations
 from bot.telegram.callbacks import TerritoryCb
 from bot.telegram.facilitator.common import private_router
 from bot.telegram.participant import consent_reply, menu_of
-from bot.telegram.render import esc
+from bot.telegram.render import with_answer
 from bot.telegram.sending import Replies
 from dialogs.i18n import Translator
 from dialogs.model import Flow
@@ -99,7 +99,7 @@ async def switch(
     promoted = organiser and (member is None or member.role != "facilitator")
     role = "facilitator" if organiser else member.role if member else "participant"
     await repo.join(participant, chosen, role)
-    out.edit(shown.message_id, f"{shown.html_text}\n\n<b>✓ {esc(chosen.name)}</b>")
+    out.edit(shown.message_id, with_answer(shown.html_text, chosen.name))
     said = texts.JOINED_FACILITATOR if promoted else texts.TERRITORY_SWITCHED
     conversations = Conversations(repo, flows, participant, chosen)
     out.send(await menu_of(conversations, tr, tr(said, territory=chosen.name)))

@@ -15,7 +15,7 @@ from bot.telegram.callbacks import ProfileCb
 from bot.telegram.facilitator.common import private_router
 from bot.telegram.filters import Facilitates, PendingDialogOf
 from bot.telegram.middlewares import CHANNEL
-from bot.telegram.render import ButtonData, esc, render_outputs
+from bot.telegram.render import ButtonData, render_outputs, with_answer
 from bot.telegram.sending import Replies
 from dialogs import engine
 from dialogs.i18n import Translator
@@ -152,7 +152,7 @@ async def pressed(
     repeated = recorded is not None and not recorded.changed and outputs == [recorded]
     if not refreshed and not repeated:
         label = describe_answer(question, recorded.answer, tr) if recorded and question else None
-        text = f"{message.html_text}\n\n<b>✓ {esc(label)}</b>" if label else None
+        text = with_answer(message.html_text, label) if label else None
         out.edit(message.message_id, text, closes=True)
     finished = next((i for i, o in enumerate(outputs) if isinstance(o, engine.Finished)), None)
     if finished is None:
