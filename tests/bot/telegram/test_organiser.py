@@ -171,8 +171,9 @@ async def test_a_name_the_country_has_already_is_asked_again(
     await reply_to(awa, "  dakar <PLATEAU>  & co")
     taken = await reply_to(awa, "SN")
     assert taken.text == (
-        "Il y a déjà un territoire nommé Dakar <Plateau> & Co dans ce pays (Sénégal, code "
-        f"{territory.join_code}). Tapez un autre nom, par exemple avec le quartier."
+        "Il y a déjà un territoire nommé Dakar <Plateau> & Co dans ce pays (Sénégal, code pour "
+        f"rejoindre\u00a0: {territory.join_code}). Tapez un autre nom, par exemple en ajoutant le "
+        "quartier."
     )
     zones = await say(awa, "Dakar Médina")  # the country is kept: on to the time zone
     assert zones.text.startswith("Quel fuseau horaire\u202f? Choisissez-en un")
