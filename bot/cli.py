@@ -19,7 +19,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from bot import territories
-from bot.config import ConfigError, Settings, organisers_from_env
+from bot.config import (
+    ConfigError,
+    Settings,
+    check_webhook_url,
+    organisers_from_env,
+    webhook_secret_from_env,
+)
 from dialogs.i18n import available_languages, translator
 from dialogs.loader import FlowError, load_flows
 from storage import db
@@ -660,6 +666,36 @@ def cmd_run(_: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if not settings.telegram_bot_token:
+        return _fail(
+            "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather, then: "
+            "TELEGRAM_BOT_TOKEN=... TELEGRAM_WEBHOOK_SECRET=... sse-facilitator serve ..."
+        )
+    secret = webhook_secret_from_env()
+    check_webhook_url(args.webhook_url, settings.telegram_api_url)
+    from bot.telegram.app import BotError
+    from bot.telegram.webhook import run_webhook
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        asyncio.run(
+            run_webhook(
+                settings,
+                host=args.host,
+                port=args.port,
+                webhook_url=args.webhook_url,
+                secret=secret,
+            )
+        )
+    except BotError as error:
+        return _fail(str(error), 1)
+    return 0
+
+
 def sandbox_database(given: str | None, environ: Mapping[str, str]) -> tuple[str, str | None]:
     """The sandbox's database URL, and a line to print when DATABASE_URL is set but not used:
     the sandbox has its own file (DATABASE_URL may be a real bot's) unless one is `given`."""
@@ -734,6 +770,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser("run", help="run the bot (long polling)").set_defaults(handler=cmd_run)
+    serve = commands.add_parser(
+        "serve", help="run one worker in webhook mode (several may share a PostgreSQL database)"
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on")
+    serve.add_argument(
+        "--webhook-url",
+        required=True,
+        help="the public https address Telegram posts updates to (its path is served here)",
+    )
+    serve.set_defaults(handler=cmd_serve)
     sandbox = commands.add_parser(
         "sandbox", help="try the bot in a browser: local Bot API server, the bot and a chat page"
     )

@@ -334,6 +334,20 @@ class Database:
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")
 
+    async def reachable(self, timeout: float) -> bool:
+        """True when the database answers a trivial query within `timeout` seconds (for a
+        load balancer's health check: it takes no transaction slot, so it answers under load)."""
+
+        async def ask() -> None:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+        try:
+            await asyncio.wait_for(ask(), timeout)
+        except Exception:
+            return False
+        return True
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.reader is not None:

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.models import Conversation, Membership, OutboxMessage, Participant, Territory
 
@@ -39,6 +39,8 @@ SESSION_KINDS = ("session", "summary", "thanks")
 """Kinds planned for one session date (their payload says which): replanned when it moves."""
 PLANNING = 0x5E5E_0001
 """The PostgreSQL advisory lock key of planning."""
+DISPATCHING = 0x5E5E_0002
+"""The PostgreSQL advisory lock key of the one process that sends scheduled messages."""
 
 
 @dataclass(frozen=True)
@@ -463,3 +465,47 @@ class Outbox:
             .order_by(OutboxMessage.due_at)
         )
         return [(kind, due, count) for kind, due, count in rows]
+
+
+class Leadership:
+    """Whether this process is the one that sends scheduled messages, so that their pace
+    holds for all processes together. On PostgreSQL: a session-level advisory lock, taken on
+    a connection of its own and held as long as the process lives (it dies with it, and
+    another process takes over at its next tick). On SQLite a single process runs: always."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.connection: AsyncConnection | None = None
+
+    async def held(self) -> bool:
+        """True when this process leads now (it takes the lead when nobody has it)."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self.connection is not None:
+            try:  # the lock lives as long as this connection does
+                await self.connection.execute(select(1))
+                await self.connection.commit()
+                return True
+            except Exception:
+                await self.release()
+        connection = await self.engine.connect()
+        try:
+            led = bool(await connection.scalar(select(func.pg_try_advisory_lock(DISPATCHING))))
+            await connection.commit()  # the lock outlives the transaction; no idle transaction
+        except Exception:
+            await connection.close()
+            raise
+        if led:
+            self.connection = connection
+        else:
+            await connection.close()
+        return led
+
+    async def release(self) -> None:
+        """Give the lead up (closing the connection frees the lock, even a broken one)."""
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                await connection.invalidate()
+            finally:
+                await connection.close()

@@ -5,6 +5,7 @@ The caller owns the transaction (commit or rollback); methods only flush.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import secrets
 from collections.abc import Iterable, Sequence
@@ -21,6 +22,7 @@ from sqlalchemy import (
     insert,
     null,
     select,
+    text,
     union_all,
     update,
 )
@@ -143,6 +145,18 @@ class AnswerRecord:
     revision: int
     value: dict[str, Any] | None
     answered_at: datetime
+
+
+PERSON_LOCKS = 0x5E5E
+"""The first key of every person's PostgreSQL advisory lock (the second is theirs)."""
+LOCK_PERSON = text("SELECT pg_advisory_xact_lock(:space, :key)")
+
+
+def person_lock_key(channel: str, external_id: int | str) -> int:
+    """A person's advisory lock key: 32 bits of a hash (two people sharing one only wait for
+    each other now and then)."""
+    digest = hashlib.blake2b(f"{channel}:{external_id}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @dataclass(frozen=True)
@@ -857,6 +871,15 @@ class Repository:
             .order_by(ReceivedUpdate.update_id)
         )
         return [p for p in payloads if p is not None]
+
+    async def lock_person(self, channel: str, external_id: int | str) -> None:
+        """Wait until no other transaction works for this person, and hold that until this
+        one ends: on PostgreSQL a transaction-level advisory lock, so that two workers never
+        handle one person's updates at the same time. On SQLite, one process writes, one
+        transaction at a time, so there is nothing to do."""
+        if self.session.bind.dialect.name == "postgresql":
+            key = person_lock_key(channel, external_id)
+            await self.session.execute(LOCK_PERSON, {"space": PERSON_LOCKS, "key": key})
 
     async def claim_update(self, channel: str, update_id: int) -> bool:
         """Mark an update handled (received or not) and drop its payload; False if it was

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.sandbox.html_check import EntityError, parse_html
 from bot.sandbox.spec import ApiError, Checker, UploadedFile, load_spec
+from bot.sandbox.webhook import WebhookDelivery
 
 BOT_ID = 7000000001
 BOT_USERNAME = "sse_sandbox_bot"
@@ -187,6 +188,8 @@ class Sandbox:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.errors: list[tuple[str, str]] = []
         self.webhook: str | None = None
+        self.delivery: WebhookDelivery | None = None
+        """Posts updates to the webhook, while one is set."""
 
     # ------------------------------------------------------------ users' side
 
@@ -330,13 +333,40 @@ class Sandbox:
                 self.delivered.append(update)
         return batch
 
-    def _deleteWebhook(self, _: dict[str, Any]) -> bool:
+    async def _deleteWebhook(self, _: dict[str, Any]) -> bool:
         self.webhook = None
+        await self.stop_delivery()
         return True
 
-    def _setWebhook(self, params: dict[str, Any]) -> bool:
-        self.webhook = params["url"] or None
+    async def _setWebhook(self, params: dict[str, Any]) -> bool:
+        """Deliver updates to the address (the same call again changes nothing)."""
+        url, secret = params["url"] or None, params.get("secret_token")
+        connections = params.get("max_connections") or 40
+        same = self.delivery is not None and (self.delivery.url, self.delivery.secret) == (
+            url,
+            secret,
+        )
+        if not same:
+            await self.stop_delivery()
+            if url is not None:
+                self.delivery = WebhookDelivery(self, url, secret, connections)
+        self.webhook = url
         return True
+
+    def _getWebhookInfo(self, _: dict[str, Any]) -> dict[str, Any]:
+        info: dict[str, Any] = {"url": self.webhook or "", "has_custom_certificate": False}
+        info["pending_update_count"] = (
+            self.delivery.pending if self.delivery is not None else len(self.updates)
+        )
+        if self.delivery is not None and self.delivery.last_error is not None:
+            info["last_error_message"] = self.delivery.last_error
+        return info
+
+    async def stop_delivery(self) -> None:
+        """No more webhook posts; undelivered updates wait for getUpdates."""
+        delivery, self.delivery = self.delivery, None
+        if delivery is not None:
+            await delivery.stop()
 
     def _setMyCommands(self, params: dict[str, Any]) -> bool:
         self.commands = [c for c in self.commands if not _same_scope(c, params)]

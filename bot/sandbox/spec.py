@@ -20,6 +20,7 @@ SERVED_METHODS = (
     "getUpdates",
     "deleteWebhook",
     "setWebhook",
+    "getWebhookInfo",
     "setMyCommands",
     "sendMessage",
     "editMessageText",

@@ -1,6 +1,8 @@
 """APScheduler drives the planner and the dispatcher in the bot's process; it holds no jobs of
 its own (the outbox does), so a restart loses nothing. With several processes on one
-PostgreSQL database, one plans at a time (an advisory lock) and every one may dispatch."""
+PostgreSQL database, one plans at a time (an advisory lock per pass), and one sends scheduled
+messages (an advisory lock it holds while it lives), so that their pace holds for all
+processes together; if it dies, another takes over at its next tick."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from bot.scheduling.planner import Plan, plan
 from dialogs.model import Flow
 from storage.db import Database
 from storage.models import utcnow
-from storage.outbox import Outbox
+from storage.outbox import Leadership, Outbox
 
 log = logging.getLogger(__name__)
 PLAN_EVERY = 60
@@ -39,6 +41,7 @@ class Scheduling:
     ) -> None:
         self.database = database
         self.dispatcher = Dispatcher(database, channel, flows, pace=pace)
+        self.leadership = Leadership(database.engine)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def plan(self, now: datetime | None = None) -> Plan | None:
@@ -64,7 +67,8 @@ class Scheduling:
 
     async def _dispatch_logged(self) -> None:
         try:
-            await self.dispatcher.tick()
+            if await self.leadership.held():
+                await self.dispatcher.tick()
         except Exception:
             log.exception("sending scheduled messages failed; next tick in %s s", DISPATCH_EVERY)
 
@@ -92,3 +96,4 @@ class Scheduling:
         else:
             self.dispatcher.running.release()
         self.scheduler.shutdown(wait=False)
+        await self.leadership.release()

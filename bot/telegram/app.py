@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 import signal
+from collections.abc import Coroutine
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -170,8 +171,9 @@ async def check_telegram(bot: Bot, api_url: str) -> str:
     return f"https://t.me/{me.username}"
 
 
-class PollingBot:
-    """The bot: checks, then polls until stopped; every update is kept before it is handled."""
+class BotProcess:
+    """What polling and webhook modes share: the bot and its pace, the scheduled messages, the
+    checks at start, and what handlers receive with every update."""
 
     def __init__(
         self,
@@ -187,8 +189,6 @@ class PollingBot:
         self.pace = Pace()
         """Every message this process sends: scheduled ones leave room for replies."""
         self.bot = create_bot(settings, request_timeout, self.pace)
-        self.poller: Poller | None = None
-        self.task: asyncio.Task[None] | None = None
         self.scheduling = (
             Scheduling(database, TelegramChannel(self.bot), load_flows(), self.pace)
             if scheduled_messages
@@ -197,22 +197,12 @@ class PollingBot:
         """Plans and sends nudges and reminders (off in tests of other things, whose clock
         would make them appear at random)."""
 
-    async def start(self, polling_timeout: int = 30) -> None:
+    async def prepare(self) -> str:
+        """Check the token and the Bot API, and set the command menu; the bot's link."""
         bot_link = await check_telegram(self.bot, self.settings.telegram_api_url)
         await self.bot.me()  # cached from now on: filters read it, never a call mid-update
-        await self.bot.delete_webhook(drop_pending_updates=False)
         await register_commands(self.bot)
-        self.poller = Poller(
-            self.bot,
-            DISPATCHER,
-            self.database,
-            self.context(bot_link),
-            timeout=polling_timeout,
-            allowed_updates=UPDATE_TYPES,
-        )
-        self.task = asyncio.create_task(self.poller.run())
-        if self.scheduling is not None:
-            self.scheduling.start()
+        return bot_link
 
     def context(self, bot_link: str) -> dict[str, Any]:
         """What this bot's handlers and middlewares receive with every update."""
@@ -228,6 +218,34 @@ class PollingBot:
             "scores": BlockScores(),
         }
 
+    async def close(self) -> None:
+        """No more scheduled messages (a tick under way finishes), then the Bot API session."""
+        if self.scheduling is not None:
+            await self.scheduling.stop()
+        await self.bot.session.close()
+
+
+class PollingBot(BotProcess):
+    """The bot: checks, then polls until stopped; every update is kept before it is handled."""
+
+    poller: Poller | None = None
+    task: asyncio.Task[None] | None = None
+
+    async def start(self, polling_timeout: int = 30) -> None:
+        bot_link = await self.prepare()
+        await self.bot.delete_webhook(drop_pending_updates=False)
+        self.poller = Poller(
+            self.bot,
+            DISPATCHER,
+            self.database,
+            self.context(bot_link),
+            timeout=polling_timeout,
+            allowed_updates=UPDATE_TYPES,
+        )
+        self.task = asyncio.create_task(self.poller.run())
+        if self.scheduling is not None:
+            self.scheduling.start()
+
     async def wait(self) -> None:
         """Until polling ends: stopped, or the token was revoked (a `BotError`)."""
         assert self.task is not None
@@ -237,15 +255,13 @@ class PollingBot:
             raise BotError("Telegram refused the bot token while running") from None
 
     async def stop(self) -> None:
-        if self.scheduling is not None:
-            await self.scheduling.stop()
         if self.poller is not None:
             await self.poller.stop()
         if self.task is not None:
             await asyncio.wait({self.task}, timeout=5)
             self.task.cancel()
             await asyncio.gather(self.task, return_exceptions=True)
-        await self.bot.session.close()
+        await self.close()
 
 
 async def run_polling(settings: Settings, *, polling_timeout: int = 30) -> None:
@@ -260,7 +276,7 @@ async def run_polling(settings: Settings, *, polling_timeout: int = 30) -> None:
     try:
         await polling.start(polling_timeout)
         log.info("polling; stop with Ctrl+C")
-        await wait_for_stop(polling)
+        await wait_for_stop(polling.wait())
     finally:
         await polling.stop()
         await database.dispose()
@@ -276,13 +292,13 @@ async def open_database(url: str) -> db.Database:
     return db.Database(url)
 
 
-async def wait_for_stop(polling: PollingBot) -> None:
-    """Until SIGINT/SIGTERM, or polling ends by itself."""
+async def wait_for_stop(running: Coroutine[Any, Any, None]) -> None:
+    """Until SIGINT/SIGTERM, or `running` ends by itself (its error is raised)."""
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    waiting = asyncio.ensure_future(polling.wait())
+    waiting = asyncio.ensure_future(running)
     stopped = asyncio.ensure_future(stop.wait())
     done, _ = await asyncio.wait({waiting, stopped}, return_when=asyncio.FIRST_COMPLETED)
     stopped.cancel()

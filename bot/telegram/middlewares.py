@@ -29,7 +29,8 @@ Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class OnePerPerson(BaseMiddleware):
-    """A person's updates are handled one after the other, in the order they arrived."""
+    """A person's updates are handled one after the other, in the order they arrived, in this
+    process (across processes, `UnitOfWork` holds the person's lock in the database)."""
 
     def __init__(self) -> None:
         self.locks: dict[int, asyncio.Lock] = {}
@@ -78,11 +79,12 @@ class Origin:
 
 
 class UnitOfWork(BaseMiddleware):
-    """Store, commit, then send: the handler runs in one short transaction that also claims
-    the update (so a redelivered one is skipped) and gathers its replies in `out`; after a
-    passing failure (database busy, connection lost, a conflict) all of it is done again from
-    the start, before anything was said. Replies are sent after the commit, outside any
-    transaction. A person who blocked the bot is marked unreachable."""
+    """Store, commit, then send: the handler runs in one short transaction that first takes
+    the person's lock (two workers never handle one person at once), then claims the update
+    (a redelivered one is skipped, by whichever worker comes second) and gathers its replies
+    in `out`; after a passing failure (database busy, connection lost, a conflict) all of it
+    is done again from the start, before anything was said. Replies are sent after the
+    commit, outside any transaction. A person who blocked the bot is marked unreachable."""
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
@@ -93,6 +95,8 @@ class UnitOfWork(BaseMiddleware):
 
         async def work(session: AsyncSession) -> Replies | None:
             repo = Repository(session)
+            if origin.user is not None:  # another worker may hold this person's next update
+                await repo.lock_person(CHANNEL, origin.user.id)
             if not await repo.claim_update(CHANNEL, event.update_id):
                 return None
             out = origin.replies()

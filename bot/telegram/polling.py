@@ -87,15 +87,7 @@ class Poller:
         if time.monotonic() - self.pruned_at < PRUNE_EVERY:
             return
         self.pruned_at = time.monotonic()
-        now = utcnow()
-        try:
-            await self.database.run(
-                lambda session: Repository(session).prune(
-                    now - KEEP_HANDLED, now - timedelta(days=1)
-                )
-            )
-        except Exception as error:  # it will be tried again in an hour
-            log.warning("pruning failed: %s", type(error).__name__)
+        await prune(self.database)
 
     async def _fetch(self, offset: int | None) -> list[Update]:
         """The next updates (waiting up to `timeout`), or none once stopping."""
@@ -157,6 +149,18 @@ class Poller:
         self.stopping.set()
         if self.handling:
             await asyncio.wait(set(self.handling), timeout=grace)
+
+
+async def prune(database: Database) -> None:
+    """Forget handled update ids and wrong join codes once they no longer matter (a failure
+    is only logged: it will be tried again)."""
+    now = utcnow()
+    try:
+        await database.run(
+            lambda session: Repository(session).prune(now - KEEP_HANDLED, now - timedelta(days=1))
+        )
+    except Exception as error:
+        log.warning("pruning failed: %s", type(error).__name__)
 
 
 def storable(value: Any) -> Any:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.sandbox.server import BotMessage, Sandbox, SandboxUser, make_app
 from bot.telegram.app import PollingBot
+from bot.telegram.webhook import WebhookBot
 from storage import db
 
 TOKEN = "123456:TEST-sandbox-token-never-logged"
@@ -46,6 +47,7 @@ class SandboxServer:
         return cls(sandbox, runner, f"http://127.0.0.1:{port}")
 
     async def stop(self) -> None:
+        await self.sandbox.stop_delivery()
         await self.runner.cleanup()
 
 
@@ -76,6 +78,39 @@ class RunningBot:
     async def stop(self) -> None:
         assert self.polling is not None
         await self.polling.stop()
+        await self.database.dispose()
+
+
+WEBHOOK_SECRET = "test-webhook-secret_0123456789"
+
+
+@dataclass
+class RunningWorker:
+    """A webhook worker (`sse-facilitator serve`'s work) in this process, on a free port."""
+
+    api_url: str
+    database_url: str
+    scheduled_messages: bool = False
+    worker: WebhookBot | None = None
+
+    async def start(self) -> None:
+        settings = Settings(TOKEN, self.api_url, self.database_url, frozenset())
+        self.database = db.Database(self.database_url)
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        self.worker = WebhookBot(
+            settings,
+            self.database,
+            webhook_url=f"{self.url}/telegram",
+            secret=WEBHOOK_SECRET,
+            request_timeout=10.0,
+            scheduled_messages=self.scheduled_messages,
+        )
+        await self.worker.start("127.0.0.1", port)
+
+    async def stop(self) -> None:
+        if self.worker is not None:
+            await self.worker.stop()
         await self.database.dispose()
 
 
@@ -137,14 +172,17 @@ async def join(user: SandboxUser, code: str, agree: str) -> BotMessage:
 
 
 async def start(
-    env: dict[str, str], cwd: Path, output: IO[bytes] | None = None
+    env: dict[str, str],
+    cwd: Path,
+    output: IO[bytes] | None = None,
+    args: tuple[str, ...] = ("run",),
 ) -> asyncio.subprocess.Process:
-    """Start `sse-facilitator run` as its own process, with only these TELEGRAM_* and
-    DATABASE_* settings; its output goes to pipes, or to `output` (for long runs)."""
+    """Start `sse-facilitator run` (or `serve`, with `args`) as its own process, with only
+    these TELEGRAM_* and DATABASE_* settings; its output goes to pipes, or to `output`."""
     full = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))}
     where = output if output is not None else asyncio.subprocess.PIPE
     return await asyncio.create_subprocess_exec(
-        str(SCRIPT), "run", env={**full, **env}, cwd=cwd, stdout=where, stderr=where
+        str(SCRIPT), *args, env={**full, **env}, cwd=cwd, stdout=where, stderr=where
     )
 
 

@@ -1,0 +1,128 @@
+"""Webhook mode, one worker against the local Bot API server: updates arrive by POST with the
+secret token; anything else is refused and changes nothing; a redelivered update is skipped;
+`/healthz` answers; a stopping worker finishes the update it is handling."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from bot.sandbox.server import Sandbox
+from bot.telegram.webhook import SECRET_HEADER
+from storage.models import Participant, ReceivedUpdate, Territory
+from tests.bot.harness import (
+    TOKEN,
+    WEBHOOK_SECRET,
+    RunningWorker,
+    SandboxServer,
+    join,
+    labels,
+    stored,
+    tap,
+)
+from tests.bot.scheduling.helpers import Sessions
+
+
+@pytest.fixture
+async def worker(server: SandboxServer, database_url: str) -> AsyncIterator[RunningWorker]:
+    running = RunningWorker(server.url, database_url)
+    await running.start()
+    yield running
+    await running.stop()
+
+
+async def post(url: str, body: bytes | str, secret: str | None = WEBHOOK_SECRET) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SECRET_HEADER] = secret
+    async with aiohttp.ClientSession() as client, client.post(url, data=body, headers=headers) as r:
+        return r.status
+
+
+async def test_a_person_joins_and_answers_through_the_webhook(
+    worker: RunningWorker, sandbox: Sandbox, territory: Territory
+) -> None:
+    assert sandbox.webhook == f"{worker.url}/telegram"
+    user = sandbox.user(7001, "Ana", "es")
+    menu = await join(user, territory.join_code, "Acepto")
+    assert any("Comunicación" in label for label in labels(menu))
+    question = await tap(user, next(b for b in labels(menu) if "Comunicación" in b))
+    assert "Pregunta 1 de 7" in question.text
+    assert sandbox.delivery is not None
+    for _ in range(50):  # the 200 follows the reply by a moment
+        if sandbox.delivery.pending == 0:
+            break
+        await asyncio.sleep(0.02)
+    info = await sandbox.call("getWebhookInfo", {})
+    assert info["pending_update_count"] == 0 and "last_error_message" not in info
+    assert {a.outcome for a in sandbox.delivery.attempts} == {200}
+
+
+async def test_without_the_secret_token_nothing_is_read(
+    worker: RunningWorker, sandbox: Sandbox, sessions: Sessions
+) -> None:
+    user = sandbox.user(7002, "Eve", "en")
+    update = {"update_id": 5001, "message": sandbox.user_message(7002, user.chat, text="/help")}
+    body = json.dumps(update)
+    hook = f"{worker.url}/telegram"
+    assert await post(hook, body, secret=None) == 401
+    assert await post(hook, body, secret="test-webhook-secret_0123456788") == 401
+    assert await post(hook, body, secret=TOKEN) == 401
+    assert await post(hook, "this is no JSON") == 400
+    assert await post(hook, json.dumps({"hello": "world"})) == 400
+    assert await post(hook, json.dumps([update])) == 400
+    await asyncio.sleep(0.2)
+    assert user.messages == []
+    assert await stored(sessions, ReceivedUpdate) == []
+    assert await stored(sessions, Participant) == []
+    assert await post(hook, body) == 200
+    assert user.texts[0].startswith("How it works")
+    assert [u.update_id for u in await stored(sessions, ReceivedUpdate)] == [5001]
+
+
+async def test_an_update_delivered_twice_is_handled_once(
+    worker: RunningWorker, sandbox: Sandbox
+) -> None:
+    user = sandbox.user(7003, "Twice", "fr")
+    update = {"update_id": 5002, "message": sandbox.user_message(7003, user.chat, text="/help")}
+    hook = f"{worker.url}/telegram"
+    first, second = await asyncio.gather(
+        post(hook, json.dumps(update)), post(hook, json.dumps(update))
+    )
+    assert (first, second) == (200, 200)
+    await asyncio.sleep(0.2)
+    assert len(user.messages) == 1
+
+
+async def test_healthz_says_the_database_answers(worker: RunningWorker) -> None:
+    async with aiohttp.ClientSession() as client, client.get(f"{worker.url}/healthz") as r:
+        assert (r.status, await r.text()) == (200, "ok")
+
+
+async def test_a_stopping_worker_finishes_the_update_it_is_handling(
+    worker: RunningWorker, sandbox: Sandbox, territory: Territory, sessions: Sessions
+) -> None:
+    user = sandbox.user(7004, "Slow", "en")
+    # The Bot API is slow to answer the reply: the update is in flight when the stop comes.
+    slow = asyncio.Event()
+    original = sandbox.call
+
+    async def slowly(method: str, params: dict) -> object:
+        if method == "sendMessage":
+            slow.set()
+            await asyncio.sleep(1.0)
+        return await original(method, params)
+
+    sandbox.call = slowly  # type: ignore[method-assign]
+    await user.send_text(f"/start {territory.join_code}")
+    await asyncio.wait_for(slow.wait(), 10)
+    await worker.worker.stop()  # type: ignore[union-attr]
+    worker.worker = None
+    sandbox.call = original  # type: ignore[method-assign]
+    assert any("I agree" in labels(m) for m in user.messages), "the reply was sent"
+    assert sandbox.delivery is not None
+    assert [a.outcome for a in sandbox.delivery.attempts] == [200], "answered, not cut off"
