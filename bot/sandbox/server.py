@@ -190,6 +190,9 @@ class Sandbox:
         self.webhook: str | None = None
         self.delivery: WebhookDelivery | None = None
         """Posts updates to the webhook, while one is set."""
+        self.balance: list[str] = []
+        """Tests and benchmarks: the workers behind the webhook's address; each post goes to
+        one of them at random, as a load balancer sends it."""
 
     # ------------------------------------------------------------ users' side
 

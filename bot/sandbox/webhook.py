@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -30,6 +31,7 @@ class Attempt:
     """One POST of an update: its id, and the HTTP status or the failure's name."""
 
     update_id: int
+    url: str
     outcome: int | str
 
 
@@ -105,14 +107,16 @@ class WebhookDelivery:
 
     async def _post(self, update: dict[str, Any]) -> bool:
         """True when the webhook answered 2xx."""
+        balance = self.sandbox.balance
+        url = random.choice(balance) if balance else self.url
         async with self.connections:
             try:
-                async with self.session.post(self.url, json=update, headers=self.headers) as r:
+                async with self.session.post(url, json=update, headers=self.headers) as r:
                     await r.read()
                     outcome: int | str = r.status
             except (aiohttp.ClientError, TimeoutError) as error:
                 outcome = type(error).__name__
-        self.attempts.append(Attempt(update["update_id"], outcome))
+        self.attempts.append(Attempt(update["update_id"], url, outcome))
         delivered = isinstance(outcome, int) and 200 <= outcome < 300
         if not delivered:
             self.last_error = f"{outcome}"

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.sandbox.server import Sandbox
 from bot.telegram.webhook import SECRET_HEADER
@@ -25,6 +26,7 @@ from tests.bot.harness import (
     tap,
 )
 from tests.bot.scheduling.helpers import Sessions
+from tests.forwarder import Forwarder
 
 
 @pytest.fixture
@@ -126,3 +128,30 @@ async def test_a_stopping_worker_finishes_the_update_it_is_handling(
     assert any("I agree" in labels(m) for m in user.messages), "the reply was sent"
     assert sandbox.delivery is not None
     assert [a.outcome for a in sandbox.delivery.attempts] == [200], "answered, not cut off"
+
+
+async def test_healthz_says_when_the_database_stops_answering(
+    server: SandboxServer, database_url: str
+) -> None:
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("a worker's database stops answering: a PostgreSQL server behind a cut")
+    forwarder = Forwarder(url.host or "127.0.0.1", url.port or 5432)
+    await forwarder.start()
+    through = url.set(host="127.0.0.1", port=forwarder.port).render_as_string(hide_password=False)
+    running = RunningWorker(server.url, through)
+    await running.start()
+    try:
+        health = f"{running.url}/healthz"
+        async with aiohttp.ClientSession() as client:
+            async with client.get(health) as r:
+                assert (r.status, await r.text()) == (200, "ok")
+            await forwarder.cut()
+            async with client.get(health) as r:
+                assert (r.status, await r.text()) == (503, "database unreachable")
+            await forwarder.start()
+            async with client.get(health) as r:
+                assert (r.status, await r.text()) == (200, "ok"), "and back once it answers"
+    finally:
+        await running.stop()
+        await forwarder.cut()
