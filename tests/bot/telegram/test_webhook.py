@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from functools import partial
 
 import aiohttp
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy.engine import make_url
 from bot.sandbox.server import Sandbox
 from bot.telegram.webhook import SECRET_HEADER
 from storage.models import Participant, ReceivedUpdate, Territory
+from storage.repository import LOCK_PERSON, PERSON_LOCKS, person_lock_key
 from tests.bot.harness import (
     TOKEN,
     WEBHOOK_SECRET,
@@ -27,6 +29,7 @@ from tests.bot.harness import (
 )
 from tests.bot.scheduling.helpers import Sessions
 from tests.forwarder import Forwarder
+from tests.reliability.people import Person, answers_by_person
 
 
 @pytest.fixture
@@ -155,3 +158,46 @@ async def test_healthz_says_when_the_database_stops_answering(
     finally:
         await running.stop()
         await forwarder.cut()
+
+
+async def test_one_persons_updates_at_two_workers_at_once_are_applied_in_turn(
+    server: SandboxServer, database_url: str, territory: Territory, sessions: Sessions
+) -> None:
+    if make_url(database_url).get_backend_name() != "postgresql":
+        pytest.skip("two workers share a PostgreSQL database (SQLite: one process)")
+    sandbox = server.sandbox
+    first, second = RunningWorker(server.url, database_url), RunningWorker(server.url, database_url)
+    await first.start()
+    await second.start()
+    try:
+        person = Person(sandbox.user(7005, "Both", "en"), 5, territory.join_code)
+        while not ((p := person.prompt()) and "Question 6 of 7" in p.text):
+            acted = person.prompt()
+            edits = acted.edits if acted else 0
+            await person.act()
+            await person.user.wait(partial(person.replied, acted, edits))
+        chat = person.user.chat
+        strength, next_step = (
+            {
+                "update_id": next(sandbox.update_ids),
+                "message": sandbox.user_message(7005, chat, text=t),
+            }
+            for t in ("Our fair", "A map")
+        )
+        # Telegram sends a chat's next update only after the previous one is answered; this
+        # is what it would look like if it did not: each worker gets one, at the same moment,
+        # while a third transaction holds the person's lock.
+        async with sessions() as session, session.begin():
+            key = person_lock_key("telegram", 7005)
+            await session.execute(LOCK_PERSON, {"space": PERSON_LOCKS, "key": key})
+            one = asyncio.create_task(post(f"{first.url}/telegram", json.dumps(strength)))
+            await asyncio.sleep(0.3)
+            two = asyncio.create_task(post(f"{second.url}/telegram", json.dumps(next_step)))
+            await asyncio.sleep(0.3)
+            assert not one.done() and not two.done(), "both wait for the person's lock"
+        assert await one == 200 and await two == 200
+    finally:
+        await first.stop()
+        await second.stop()
+    answers = (await answers_by_person(sessions))["7005"]
+    assert answers["strength"] == {"text": "Our fair"} and answers["next_step"] == {"text": "A map"}
