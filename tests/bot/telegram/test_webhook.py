@@ -8,12 +8,13 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from functools import partial
+from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy.engine import make_url
 
-from bot.sandbox.server import Sandbox
+from bot.sandbox.server import Fault, Sandbox
 from bot.telegram.webhook import SECRET_HEADER
 from storage.models import Participant, ReceivedUpdate, Territory
 from storage.repository import LOCK_PERSON, PERSON_LOCKS, person_lock_key
@@ -22,8 +23,11 @@ from tests.bot.harness import (
     WEBHOOK_SECRET,
     RunningWorker,
     SandboxServer,
+    finish,
+    free_port,
     join,
     labels,
+    start,
     stored,
     tap,
 )
@@ -201,3 +205,66 @@ async def test_one_persons_updates_at_two_workers_at_once_are_applied_in_turn(
         await second.stop()
     answers = (await answers_by_person(sessions))["7005"]
     assert answers["strength"] == {"text": "Our fair"} and answers["next_step"] == {"text": "A map"}
+
+
+@pytest.mark.parametrize(
+    ("env", "hook", "status", "says"),
+    [
+        ({"TELEGRAM_WEBHOOK_SECRET": ""}, "{local}", 2, "TELEGRAM_WEBHOOK_SECRET is not set"),
+        ({"TELEGRAM_WEBHOOK_SECRET": "short"}, "{local}", 2,
+         "TELEGRAM_WEBHOOK_SECRET must be 16 to 256 letters, digits, - and _"),
+        ({"TELEGRAM_WEBHOOK_SECRET": "has spaces in it, sixteen+"}, "{local}", 2,
+         "TELEGRAM_WEBHOOK_SECRET must be 16 to 256 letters, digits, - and _"),
+        ({"TELEGRAM_API_URL": ""}, "http://bot.example.org/telegram", 2,
+         "Telegram sends updates only to https:// addresses: fix --webhook-url"),
+        ({"TELEGRAM_API_URL": ""}, "https://bot.example.org:9000/telegram", 2,
+         "Telegram sends updates only to ports 443, 80, 88 or 8443: fix --webhook-url"),
+        ({}, "not an address", 2, "--webhook-url must be an address"),
+        ({}, "{taken}", 1, "cannot listen on 127.0.0.1:{port}"),
+    ],
+)  # fmt: skip
+async def test_serve_says_in_one_line_what_cannot_work(
+    tmp_path: Path,
+    server: SandboxServer,
+    env: dict[str, str],
+    hook: str,
+    status: int,
+    says: str,
+) -> None:
+    port = free_port()
+    base = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": server.url,
+            "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+            "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET}  # fmt: skip
+    hook = hook.format(local=f"http://127.0.0.1:{port}/telegram", taken="http://x.test/t")
+    args = ("serve", "--port", str(port), "--webhook-url", hook)
+    blocker = await asyncio.start_server(lambda r, w: None, "127.0.0.1", port)
+    try:
+        code, out, err = await finish(await start({**base, **env}, tmp_path, args=args))
+    finally:
+        blocker.close()
+    assert code == status, err
+    assert err.splitlines()[-1].startswith("sse-facilitator: ")
+    assert says.format(port=port) in err.splitlines()[-1]
+    assert TOKEN not in out + err and WEBHOOK_SECRET not in out + err
+
+
+async def test_serve_runs_until_stopped_and_never_logs_its_secrets(
+    tmp_path: Path, server: SandboxServer
+) -> None:
+    sandbox = server.sandbox
+    port = free_port()
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": server.url,
+           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}",
+           "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET}  # fmt: skip
+    hook = f"http://127.0.0.1:{port}/hook/path"
+    process = await start(env, tmp_path, args=("serve", "--port", str(port), "--webhook-url", hook))
+    user = sandbox.user(7006, "Logs", "en")
+    sandbox.faults.append(Fault("sendMessage", 502, "Bad Gateway"))
+    await user.send_text("/help")
+    await user.wait(lambda: bool(user.messages), timeout=60)
+    assert sandbox.webhook == hook
+    code, out, err = await finish(process, stop=True)
+    assert code == 0, err
+    assert "sendMessage failed (TelegramServerError), retrying" in err
+    assert user.texts[-1].startswith("How it works")
+    assert TOKEN not in out + err and WEBHOOK_SECRET not in out + err and "Traceback" not in err
