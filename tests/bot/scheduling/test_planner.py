@@ -7,13 +7,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.scheduling.planner import plan
 from storage import db
 from storage.models import Conversation, Membership, OutboxMessage, Participant, Territory
-from storage.outbox import Outbox
+from storage.outbox import Leadership, Outbox
 from storage.repository import Repository
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -273,3 +273,34 @@ async def test_one_process_plans_at_a_time(sessions: Sessions) -> None:
             assert other is (first.bind.dialect.name != "postgresql")
     async with sessions() as again, again.begin():  # released with the first transaction
         assert await Outbox(again).planning_lock()
+
+
+async def test_one_process_sends_scheduled_messages_and_another_takes_over_when_it_dies(
+    database_url: str,
+) -> None:
+    """On PostgreSQL one process at a time leads the sending (so the pace holds for all
+    together); when its connection dies with it, the next to ask leads. On SQLite, always."""
+    first, second = db.Database(database_url), db.Database(database_url)
+    leader, other = Leadership(first.engine), Leadership(second.engine)
+    try:
+        assert await leader.held()
+        if first.is_sqlite:
+            assert await other.held()
+            return
+        assert not await other.held() and await leader.held(), "one leads, and keeps leading"
+        assert leader.connection is not None
+        pid = await leader.connection.scalar(text("SELECT pg_backend_pid()"))
+        await leader.connection.commit()
+        async with second.engine.connect() as admin:  # as when the leading process dies
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            await admin.commit()
+        await asyncio.sleep(0.2)
+        assert await other.held(), "the next to ask takes over"
+        assert not await leader.held(), "the old leader sees it lost the lead"
+        await other.release()
+        assert await leader.held(), "given up, the lead is free again"
+    finally:
+        await leader.release()
+        await other.release()
+        await first.dispose()
+        await second.dispose()
