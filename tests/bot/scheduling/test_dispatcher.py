@@ -13,12 +13,20 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import Settings
 from bot.sandbox.server import Fault, FloodControl, Sandbox, SandboxUser
+from bot.scheduling import dispatcher
 from bot.scheduling.messages import Outgoing
+from bot.scheduling.pacing import Pace
+from bot.scheduling.runner import Scheduling
+from bot.telegram.app import create_bot
+from bot.telegram.scheduled import TelegramChannel
+from dialogs.loader import load_flows
+from storage import db
 from storage.models import Membership, Participant, Territory
 from storage.outbox import Outbox
 from storage.repository import Repository
-from tests.bot.harness import RunningBot, SandboxServer, join, reply_to, tap
+from tests.bot.harness import TOKEN, RunningBot, SandboxServer, join, reply_to, tap
 from tests.bot.scheduling.helpers import (
     daytime,
     joined_long_ago,
@@ -280,3 +288,52 @@ async def test_replies_go_first_during_a_broadcast(
     assert min(answered) >= 1
     assert sandbox.flood_control.refused == 0
     assert all(len(p.messages) == 1 for p in people)
+
+
+async def test_two_processes_keep_to_telegrams_limits_together(
+    server: SandboxServer,
+    database_url: str,
+    territory: Territory,
+    sessions: Sessions,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two processes on one PostgreSQL database, each with its own timer and pace: one leads
+    the sending, so 80 invitations keep to Telegram's 30 a second in all (each alone would
+    allow itself 26 a second: 52 together)."""
+    if db.is_sqlite(database_url):
+        pytest.skip("several processes share a PostgreSQL database (SQLite: one process)")
+    sandbox = server.sandbox
+    await daytime(sessions, territory)
+    people = [sandbox.user(1100 + n, f"T{n}", "en") for n in range(80)]
+    await joined_long_ago(sessions, territory, people)
+    sandbox.flood_control = FloodControl()
+    monkeypatch.setattr(dispatcher, "BATCH", 20)  # rows enough for both, if both sent
+    settings = Settings(TOKEN, server.url, database_url, frozenset())
+    databases = [db.Database(database_url), db.Database(database_url)]
+    paces = [Pace(), Pace()]
+    bots = [create_bot(settings, 10.0, pace) for pace in paces]
+    timers = [
+        Scheduling(database, TelegramChannel(bot), load_flows(), pace)
+        for database, bot, pace in zip(databases, bots, paces, strict=True)
+    ]
+    try:
+        assert await timers[0].plan() is not None
+        started = time.perf_counter()
+
+        async def ticking(timer: Scheduling) -> None:
+            while any(not p.messages for p in people):
+                await timer._dispatch_logged()
+                await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(asyncio.gather(*(ticking(t) for t in timers)), 60)
+        took = time.perf_counter() - started
+    finally:
+        for timer in timers:
+            await timer.leadership.release()
+        for database, bot in zip(databases, bots, strict=True):
+            await bot.session.close()
+            await database.dispose()
+    assert sandbox.flood_control.refused == 0
+    assert all(len(p.messages) == 1 for p in people)
+    assert {r.status for r in await rows(sessions)} == {"sent"}
+    print(f"80 messages from two processes in {took:.2f} s: {80 / took:.1f} a second")
