@@ -9,7 +9,7 @@ import logging
 import os
 import re
 import sys
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -654,16 +654,9 @@ def cmd_run(_: argparse.Namespace) -> int:
             "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather, then: "
             "TELEGRAM_BOT_TOKEN=... sse-facilitator run (or try: sse-facilitator sandbox)"
         )
-    from bot.telegram.app import BotError, run_polling  # aiogram takes seconds to import
+    from bot.telegram.app import run_polling  # aiogram takes seconds to import
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    try:
-        asyncio.run(run_polling(settings))
-    except BotError as error:
-        return _fail(str(error), 1)
-    return 0
+    return _run_bot(run_polling(settings))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -675,22 +668,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     secret = webhook_secret_from_env()
     check_webhook_url(args.webhook_url, settings.telegram_api_url)
-    from bot.telegram.app import BotError
     from bot.telegram.webhook import run_webhook
+
+    serving = run_webhook(
+        settings, host=args.host, port=args.port, webhook_url=args.webhook_url, secret=secret
+    )
+    return _run_bot(serving)
+
+
+def _run_bot(running: Coroutine[Any, Any, None]) -> int:
+    """Run the bot (polling or a webhook worker) with logs on; a `BotError` is one line."""
+    from bot.telegram.app import BotError
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        asyncio.run(
-            run_webhook(
-                settings,
-                host=args.host,
-                port=args.port,
-                webhook_url=args.webhook_url,
-                secret=secret,
-            )
-        )
+        asyncio.run(running)
     except BotError as error:
         return _fail(str(error), 1)
     return 0
