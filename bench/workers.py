@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import secrets
 import socket
 import sys
@@ -66,8 +67,12 @@ class Row:
     p95_ms: float
     bot_cpu_s: float
     """CPU seconds of all the bot processes in the measured window."""
+    postgres_cpu_s: float
+    """CPU seconds of the PostgreSQL server processes serving this series' database (NaN
+    when the server is not on this machine)."""
     other_cpu_s: float
-    """CPU seconds of everything else on the machine but the harness: PostgreSQL (and noise)."""
+    """CPU seconds of everything else on the machine: noise from other work (or PostgreSQL,
+    when it runs elsewhere)."""
     harness_cpu_s: float
     """CPU seconds of this process: the Bot API server, its webhook delivery, the people."""
     errors: int
@@ -86,7 +91,8 @@ class Row:
 
     @property
     def cpu_ms_per_action(self) -> float:
-        return (self.bot_cpu_s + self.other_cpu_s) * 1000 / max(self.actions, 1)
+        """Bot processes and PostgreSQL, per action: what one action costs the server side."""
+        return (self.bot_cpu_s + self.postgres_cpu_s) * 1000 / max(self.actions, 1)
 
 
 def free_port() -> int:
@@ -224,12 +230,15 @@ async def run_series(
                 await settled(sandbox)
                 attempts = len(sandbox.delivery.attempts) if sandbox.delivery else 0
                 cpu = sum(p.cpu_seconds() for p in processes)
+                pg = await postgres_cpu(database_url)
                 own, busy = time.process_time(), machine_busy_seconds()
                 start = time.perf_counter()
                 done = await load(sandbox, people, journeys, code, False)
                 seconds = time.perf_counter() - start
                 cpu = sum(p.cpu_seconds() for p in processes) - cpu
                 own, busy = time.process_time() - own, machine_busy_seconds() - busy
+                after = await postgres_cpu(database_url)
+                pg = sum(t - pg.get(pid, 0.0) for pid, t in after.items()) if after else math.nan
                 await settled(sandbox)
                 posts = sandbox.delivery.attempts[attempts:] if sandbox.delivery else []
                 await sandbox.stop_delivery()
@@ -252,7 +261,8 @@ async def run_series(
         p50_ms=p50,
         p95_ms=p95,
         bot_cpu_s=cpu,
-        other_cpu_s=max(busy - cpu - own, 0.0),
+        postgres_cpu_s=pg,
+        other_cpu_s=max(busy - cpu - own - (0.0 if math.isnan(pg) else pg), 0.0),
         harness_cpu_s=own,
         errors=done.failures.total(),
         failures=dict(done.failures),
@@ -262,6 +272,32 @@ async def run_series(
         updates=updates,
         answers=answers,
     )
+
+
+async def postgres_cpu(database_url: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL server process connected to this database (the
+    workers' pools: they live through the series), when they run on this machine."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            pids = (
+                await connection.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
+            ).scalars()
+            found = {}
+            for pid in pids:
+                try:
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:  # ended meanwhile, or the server is on another machine
+                    continue
+                found[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            return found
+    finally:
+        await engine.dispose()
 
 
 async def stop(processes: list[BotProcess]) -> None:
@@ -274,8 +310,8 @@ async def stop(processes: list[BotProcess]) -> None:
 
 HEADER = (
     f"{'mode':8}{'workers':>8}{'actions/s':>10}{'×polling':>9}{'p50 ms':>8}{'p95 ms':>8}"
-    f"{'bot CPU s':>10}{'PG+other s':>11}{'harness s':>10}{'CPU ms/act':>11}{'errors':>7}"
-    f"{'post fail':>10}"
+    f"{'bot CPU s':>10}{'PG CPU s':>9}{'harness s':>10}{'other s':>8}{'CPU ms/act':>11}"
+    f"{'errors':>7}{'post fail':>10}"
 )
 
 
@@ -284,7 +320,7 @@ def line(series: Row, polling: Row) -> str:
         f"{series.mode:8}{series.workers:8d}{series.actions_per_s:10.1f}"
         f"{ratio(series.actions_per_s, polling.actions_per_s):9.2f}"
         f"{series.p50_ms:8.0f}{series.p95_ms:8.0f}{series.bot_cpu_s:10.1f}"
-        f"{series.other_cpu_s:11.1f}{series.harness_cpu_s:10.1f}"
+        f"{series.postgres_cpu_s:9.1f}{series.harness_cpu_s:10.1f}{series.other_cpu_s:8.1f}"
         f"{series.cpu_ms_per_action:11.2f}{series.errors:7d}{series.delivery_failures:10d}"
     )
 
