@@ -69,7 +69,7 @@ class WebhookBot(BotProcess):
         self.secret = secret.encode()
         self.runner: web.AppRunner | None = None
         self.pruning: asyncio.Task[None] | None = None
-        self.context_: dict[str, object] = {}
+        self.handler_context: dict[str, object] = {}
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -79,7 +79,7 @@ class WebhookBot(BotProcess):
 
     async def start(self, host: str, port: int) -> None:
         """Check Telegram, listen, then ask Telegram to send updates here."""
-        self.context_ = self.context(await self.prepare())
+        self.handler_context = self.context(await self.prepare())
         self.runner = web.AppRunner(self.app(), shutdown_timeout=SHUTDOWN_GRACE, access_log=None)
         await self.runner.setup()
         await web.TCPSite(self.runner, host, port).start()
@@ -105,7 +105,7 @@ class WebhookBot(BotProcess):
         except (ValueError, ValidationError):  # not JSON, or JSON that is no update
             return web.Response(status=400, text="not a Telegram update")
         try:
-            await DISPATCHER.feed_update(self.bot, update, **self.context_)
+            await DISPATCHER.feed_update(self.bot, update, **self.handler_context)
         except Exception:  # the middlewares handle failures; this is the last guard
             log.exception("update %s failed", update.update_id)
         return web.Response(status=200)
