@@ -331,10 +331,14 @@ class Sandbox:
                     break
         batch = self.updates[:limit]
         for update in batch:
-            if update["update_id"] not in self.delivered_ids:
-                self.delivered_ids.add(update["update_id"])
-                self.delivered.append(update)
+            self.mark_delivered(update)
         return batch
+
+    def mark_delivered(self, update: dict[str, Any]) -> None:
+        """Note an update the bot received (once, however often it was delivered)."""
+        if update["update_id"] not in self.delivered_ids:
+            self.delivered_ids.add(update["update_id"])
+            self.delivered.append(update)
 
     async def _deleteWebhook(self, _: dict[str, Any]) -> bool:
         self.webhook = None
@@ -345,11 +349,8 @@ class Sandbox:
         """Deliver updates to the address (the same call again changes nothing)."""
         url, secret = params["url"] or None, params.get("secret_token")
         connections = params.get("max_connections") or 40
-        same = self.delivery is not None and (self.delivery.url, self.delivery.secret) == (
-            url,
-            secret,
-        )
-        if not same:
+        delivery = self.delivery
+        if delivery is None or (delivery.url, delivery.secret) != (url, secret):
             await self.stop_delivery()
             if url is not None:
                 self.delivery = WebhookDelivery(self, url, secret, connections)

@@ -97,9 +97,7 @@ class WebhookDelivery:
                     await asyncio.sleep(wait)
                     wait = min(wait * 2, LAST_RETRY)
                 queue.popleft()
-                if update["update_id"] not in self.sandbox.delivered_ids:
-                    self.sandbox.delivered_ids.add(update["update_id"])
-                    self.sandbox.delivered.append(update)
+                self.sandbox.mark_delivered(update)
         finally:
             del self.chats[chat]
             if not queue:
