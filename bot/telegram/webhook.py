@@ -66,7 +66,7 @@ class WebhookBot(BotProcess):
             scheduled_messages=scheduled_messages,
         )
         self.webhook_url = webhook_url
-        self.secret = secret.encode()
+        self.secret = secret
         self.runner: web.AppRunner | None = None
         self.pruning: asyncio.Task[None] | None = None
         self.handler_context: dict[str, object] = {}
@@ -85,7 +85,7 @@ class WebhookBot(BotProcess):
         await web.TCPSite(self.runner, host, port).start()
         await self.bot.set_webhook(  # every worker does it at start: the same call each time
             self.webhook_url,
-            secret_token=self.secret.decode(),
+            secret_token=self.secret,
             allowed_updates=UPDATE_TYPES,
             max_connections=MAX_CONNECTIONS,
             drop_pending_updates=False,
@@ -98,7 +98,7 @@ class WebhookBot(BotProcess):
         """One update: 401 without the secret (nothing read), 400 if it is not an update, 200
         once it is handled (a redelivered one is recognised and skipped)."""
         given = request.headers.get(SECRET_HEADER, "").encode()
-        if not hmac.compare_digest(given, self.secret):
+        if not hmac.compare_digest(given, self.secret.encode()):
             return web.Response(status=401, text="wrong or missing secret token")
         try:
             update = Update.model_validate(await request.json(), context={"bot": self.bot})
@@ -151,7 +151,7 @@ async def run_webhook(
         except OSError as error:  # the port is taken, or the host is not this machine's
             raise BotError(f"cannot listen on {host}:{port}: {error.strerror}") from None
         log.info("serving updates on %s:%d; stop with Ctrl+C", host, port)
-        await wait_for_stop(asyncio.Event().wait())
+        await wait_for_stop(asyncio.Event().wait())  # a worker serves until it is signalled
     finally:
         await worker.stop()
         await database.dispose()

@@ -117,21 +117,14 @@ async def test_a_stopping_worker_finishes_the_update_it_is_handling(
 ) -> None:
     user = sandbox.user(7004, "Slow", "en")
     # The Bot API is slow to answer the reply: the update is in flight when the stop comes.
-    slow = asyncio.Event()
-    original = sandbox.call
-
-    async def slowly(method: str, params: dict) -> object:
-        if method == "sendMessage":
-            slow.set()
-            await asyncio.sleep(1.0)
-        return await original(method, params)
-
-    sandbox.call = slowly  # type: ignore[method-assign]
+    slow = Fault("sendMessage", delay=1.0)
+    sandbox.faults.append(slow)
     await user.send_text(f"/start {territory.join_code}")
-    await asyncio.wait_for(slow.wait(), 10)
-    await worker.worker.stop()  # type: ignore[union-attr]
+    while slow.times:  # counted down as the slow call begins
+        await asyncio.sleep(0.01)
+    assert worker.worker is not None
+    await worker.worker.stop()
     worker.worker = None
-    sandbox.call = original  # type: ignore[method-assign]
     assert any("I agree" in labels(m) for m in user.messages), "the reply was sent"
     assert sandbox.delivery is not None
     assert [a.outcome for a in sandbox.delivery.attempts] == [200], "answered, not cut off"
