@@ -167,7 +167,7 @@ PROFILE_NOT_GIVEN = N_("not given")
 PROFILE_LABELS = {
     "level": N_("Level of government"),
     "powers": N_("Powers"),
-    "national_law": N_("Law on the SSE"),
+    "sse_law": N_("Law on the SSE"),
 }
 PROFILE_GONE = N_("This profile is no longer open. Send /profile to see it again.")
 
@@ -373,6 +373,15 @@ BLOCK_NO_SCORE = N_("No score: nobody answered with a level.")
 NO_ANSWERS_IN = N_("No answers yet: {blocks}.")
 
 
+def on_short_path(count: int) -> Msg:
+    """After the people line of a block: how many took the short path."""
+    return Np_(
+        "{count} of them took the short path (core questions only).",
+        "{count} of them took the short path (core questions only).",
+        count,
+    )
+
+
 def block_people(count: int, finished: int) -> Msg:
     return Np_(
         "{count} person answered, {finished} finished.",
@@ -417,8 +426,6 @@ QUOTE = N_("{who}: {text}")
 MORE_BUTTON = N_("All answers: {block}")
 VOICE_BUTTON = N_("🎤 {pseudonym} · {block} · {seconds} s")
 VOICE_FROM = N_("Voice answer of {pseudonym} ({language}), {block}.")
-
-SCORE_WITH_LEVEL = N_("Your score: {mean} of 3 · {level} ({percent}/100).")
 
 
 def territory_score(count: int, **params: object) -> Msg:
@@ -485,12 +492,16 @@ REPORT_TERRITORIES = N_("Territories: {territories}.")
 REPORT_SCORES = N_("Scores side by side")
 REPORT_COL_LEVEL = N_("Level")
 REPORT_COL_PEOPLE = N_("People (n)")
+# Translators: in the people column of the scores table, e.g. "12 (3 on the short path)".
+REPORT_SHORT_PATH = N_("{count} on the short path")
 REPORT_COL_RANGE = N_("Lowest–highest")
 REPORT_COL_IQR = N_("Middle half")
 REPORT_SCORES_NOTE = N_(
-    "Confidence: the share of questions people answered with a level. Lowest–highest: "
-    "the lowest and highest personal scores. Middle half: where the middle half of "
-    "people's scores lie (interquartile range)."
+    "A person's score is the mean of their levels, from 3 levels at least. Confidence: the "
+    'share of the questions that apply that people answered with a level ("don\'t know" '
+    'counts as a gap; "not applicable" is left out). Lowest–highest: the lowest and highest '
+    "personal scores. Middle half: where the middle half of people's scores lie "
+    "(interquartile range)."
 )
 REPORT_CHART_QUESTIONS = N_(
     "{block}: each question on 0–100, numbered as in the table of questions"

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dialogs.conditions import Answers, Condition, evaluate
+from dialogs.conditions import Answers, Condition, evaluate, is_answer
 from dialogs.model import Flow, Question
+from dialogs.scoring import MIN_ANSWERED
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def _item(question: Question) -> _Item:
 
 def block_mean(flow: Flow) -> Callable[[Answers], float | None]:
     """A function from a person's answers (by flow id) to their 0–3 score on `flow`, or None
-    when nothing shown was answered with a level."""
+    when fewer than `MIN_ANSWERED` questions shown were answered with a level."""
     items = [_item(q) for q in flow.scored_questions]
     flow_id = flow.id
 
@@ -50,7 +51,7 @@ def block_mean(flow: Flow) -> Callable[[Answers], float | None]:
             if item.na_when is not None and evaluate(item.na_when, flow_id, answers):
                 continue  # not applicable
             answer = own.get(item.id)
-            if answer is None or answer.get("na") or answer.get("dk"):
+            if not is_answer(answer) or answer.get("na") or answer.get("dk"):
                 continue
             if item.scores is not None:
                 if "choice" not in answer:
@@ -65,6 +66,6 @@ def block_mean(flow: Flow) -> Callable[[Answers], float | None]:
                 continue
             total += value
             count += 1
-        return round(total / count, 2) if count else None
+        return round(total / count, 2) if count >= MIN_ANSWERED else None
 
     return mean

@@ -19,7 +19,7 @@ without the choice counts). Scale levels compare as numbers: `instrument >= 2`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -194,8 +194,18 @@ def _number(value: Any) -> float | None:
         return None
 
 
+COMMENTS = "comments"
+"""An answer's key for what the person wrote or said about a question with buttons, besides
+(or before) pressing one: a comment is not an answer."""
+
+
+def is_answer(answer: Mapping[str, Any] | None) -> bool:
+    """Whether a stored answer holds an answer, not only comments."""
+    return answer is not None and any(key != COMMENTS for key in answer)
+
+
 def _compare(cond: Compare, answer: Mapping[str, Any] | None) -> bool:
-    if answer is None:
+    if answer is None or not is_answer(answer):
         return False
     op, values = cond.op, cond.values
     if op == "is":
@@ -219,6 +229,32 @@ def _compare(cond: Compare, answer: Mapping[str, Any] | None) -> bool:
     if left is None or right is None:
         return False
     return {"<": left < right, "<=": left <= right, ">": left > right, ">=": left >= right}[op]
+
+
+def undecided(
+    cond: Condition, flow_id: str, answers: Answers, passed: Collection[str] = ()
+) -> bool:
+    """Whether answers still missing could make the condition true or false: a comparison on a
+    question with no answer is unknown, and so is what depends on it. A question of `flow_id`
+    in `passed` (skipped) is taken as answered with nothing."""
+    return _maybe(cond, flow_id, answers, passed) is None
+
+
+def _maybe(cond: Condition, flow_id: str, answers: Answers, passed: Collection[str]) -> bool | None:
+    if isinstance(cond, Compare):
+        answer = answers.get(cond.ref.flow or flow_id, {}).get(cond.ref.question)
+        if is_answer(answer):
+            return _compare(cond, answer)
+        known = (cond.ref.flow or flow_id) == flow_id and cond.ref.question in passed
+        return _compare(cond, None) if known else None
+    if isinstance(cond, Not):
+        inner = _maybe(cond.inner, flow_id, answers, passed)
+        return None if inner is None else not inner
+    results = [_maybe(part, flow_id, answers, passed) for part in cond.parts]
+    decisive = cond.op == "or"  # a true part decides an "or", a false one an "and"
+    if decisive in results:
+        return decisive
+    return None if None in results else not decisive
 
 
 def evaluate(cond: Condition, flow_id: str, answers: Answers) -> bool:

@@ -13,21 +13,28 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from dialogs.conditions import Answers, refs
+from dialogs.conditions import COMMENTS, Answers, is_answer, undecided
 from dialogs.model import (
     DONT_KNOW,
     MAX_TEXT_ANSWER,
     NOT_APPLICABLE,
     PART_LENGTH,
     PART_SECONDS,
+    PATH,
+    SHORT,
     Flow,
     Question,
 )
+from dialogs.profile import ALL_BLOCKS, for_block
 from dialogs.scoring import (
+    LEVEL_PHRASES,
+    MIN_ANSWERED,
     BlockScore,
+    Score,
     auto_na_source,
     is_auto_na,
     is_visible,
+    level_of,
     na_source,
     score_flow,
 )
@@ -156,6 +163,8 @@ class Recorded:
 class Finished:
     flow: str
     score: BlockScore | None
+    short: bool = False
+    """Answered on the short path (the block's core questions only)."""
 
 
 Output = Say | Ask | Recorded | Finished
@@ -192,8 +201,14 @@ PAUSED = N_("Your answers are saved. You can continue any time.")
 WELCOME_BACK = N_("Welcome back. Let's continue where you stopped.")
 REVIEW = N_("You finished this block. Here are your answers again: change any, or tap Keep.")
 BLOCK_DONE = N_("Block finished: {title}.")
-SCORE_LINE = N_("Your score: {mean} of 3 ({percent}/100).")
+YOUR_LEVEL = N_("Your level: {level}, {mean} of 3.")
+YOUR_LEVEL_SHORT = N_("Your level on the short path: {level}, {mean} of 3.")
+LEVEL_LINES = (YOUR_LEVEL, YOUR_LEVEL_SHORT)
+"""The end-of-block lines that give the person's level (a channel may add the territory's)."""
 NO_SCORE = N_("No score yet: no question was answered with a level.")
+LEVELS_CHOSEN = N_("You chose a level for {answered} of the {count} questions that apply here.")
+NOT_ENOUGH = N_("Not enough answers for a score: it needs a level on at least {minimum} questions.")
+COMMENT_KEPT = N_("I kept this as a comment on the question. Now tap the answer that fits best.")
 ALREADY_FINISHED = N_("This block is finished. Open it again from the menu to change answers.")
 
 # ---------------------------------------------------------------- state
@@ -243,10 +258,10 @@ class _Run:
             **{
                 flow_id: {**others.get(flow_id, {}), **given}
                 for flow_id, given in territory.items()
-                if flow_id != flow.id
+                if flow_id not in (flow.id, ALL_BLOCKS)
             },
         }
-        self.settled: Mapping[str, Any] = territory.get(flow.id, {})
+        self.settled: Mapping[str, Any] = for_block(territory, flow.id)
         self.out: list[Output] = []
         self.part: dict[str, Any] | None = None
         """The text stored by the step before, if it may go on in a next part."""
@@ -274,26 +289,36 @@ class _Run:
         return [q for q in self.flow.questions if self.shown(q)]
 
     def undecided(self, q: Question) -> bool:
-        """Hidden only because a question its condition needs has no answer yet."""
-        if q.when is None:
-            return False
-        everything = self.all_answers()
-        return any(
-            everything.get(c.ref.flow or self.flow.id, {}).get(c.ref.question) is None
-            for c in refs(q.when)
-        )
+        """Shown or not depending on answers not given yet (a skipped question counts as
+        answered with nothing)."""
+        passed = self.state["skipped"]
+        return q.when is not None and undecided(q.when, self.flow.id, self.all_answers(), passed)
 
     def counted_questions(self) -> list[Question]:
-        """The questions progress counts: shown now, or possibly shown later."""
+        """The questions progress counts: shown now, or possibly shown later (the choice of
+        path is not one of them)."""
+        everything = self.all_answers()
         return [
             q
             for q in self.flow.questions
-            if self.shown(q) or (q.id not in self.settled and self.undecided(q))
+            if q.id != PATH
+            and q.id not in self.settled
+            and not is_auto_na(self.flow, q, everything)
+            and (is_visible(self.flow, q, everything) or self.undecided(q))
         ]
+
+    def short_path(self) -> bool:
+        answer = self.all_answers()[self.flow.id].get(PATH) or {}
+        return answer.get("choice") == SHORT
 
     def answered(self, q: Question) -> bool:
         answer = self.answers.get(q.id)
-        return answer is not None and not answer.get("auto")
+        return is_answer(answer) and not answer.get("auto")  # type: ignore[union-attr]
+
+    def left(self, q: Question) -> bool:
+        """Shown and not answered: left for later (not the choice of path, which has a
+        default)."""
+        return not self.answered(q) and q.id != PATH
 
     def pending(self, q: Question) -> bool:
         return not self.answered(q) and q.id not in self.state["skipped"]
@@ -307,6 +332,9 @@ class _Run:
         self.out.append(Say(msg(key, **params), role))
 
     def record(self, q: Question, answer: dict[str, Any]) -> None:
+        comments = (self.answers.get(q.id) or {}).get(COMMENTS)
+        if comments and COMMENTS not in answer:
+            answer = {**answer, COMMENTS: comments}  # an answer keeps the comments before it
         changed = self.answers.get(q.id) != answer
         self.answers[q.id] = answer
         if q.id in self.state["skipped"]:
@@ -344,14 +372,13 @@ class _Run:
 
     def ask(self, q: Question, refresh: bool) -> Ask:
         ids = [s.id for s in self.counted_questions()]
-        position = ids.index(q.id) + 1 if q.id in ids else len(ids)
+        position = ids.index(q.id) + 1 if q.id in ids else 0 if q.id == PATH else len(ids)
         answer = self.answers.get(q.id) or {}
         selection = set(self.state["selection"])
         options: list[Option] = []
         for c in q.choices:
             chosen = c.id in selection if q.kind == "multi" else answer.get("choice") == c.id
-            description = msg(c.description) if c.description else None
-            options.append(Option(c.id, msg(c.label), description, chosen))
+            options.append(Option(c.id, c.label_text, c.description_text, chosen))
         for extra, wanted in ((DONT_KNOW, q.dont_know), (NOT_APPLICABLE, q.not_applicable)):
             if wanted:
                 chosen = bool(answer.get(extra)) and not answer.get("auto")
@@ -359,7 +386,8 @@ class _Run:
         actions = [Option("done", msg(ACTION_LABELS["done"]))] if q.kind == "multi" else []
         if self.previous() is not None:
             actions.append(Option("back", msg(ACTION_LABELS["back"])))
-        actions.append(Option("skip", msg(KEEP if self.answered(q) else ACTION_LABELS["skip"])))
+        if q.id != PATH:  # the choice of path is made with its two buttons
+            actions.append(Option("skip", msg(KEEP if self.answered(q) else ACTION_LABELS["skip"])))
         return Ask(
             flow=self.flow.id,
             question=q.id,
@@ -389,6 +417,12 @@ class _Run:
 
     @staticmethod
     def hint(q: Question) -> Msg | None:
+        if q.kind == "multi" and q.most is not None:
+            return Np_(
+                "Tap up to {count} choice, then Done.",
+                "Tap up to {count} choices, then Done.",
+                q.most,
+            )
         if q.kind == "multi":
             return msg(MULTI_HINT)
         if q.kind == "text":
@@ -424,7 +458,7 @@ class _Run:
         if self.state["review"]:
             ahead = shown[after:]
             if self.state.get("later"):  # only what was left for later
-                ahead = [q for q in ahead if not self.answered(q)]
+                ahead = [q for q in ahead if self.left(q)]
             if ahead:
                 self.show(ahead[0])
             else:
@@ -439,9 +473,10 @@ class _Run:
     def finish(self) -> None:
         self.state.update(status="finished", current=None, selection=[], review=False, later=False)
         score = score_flow(self.flow, self.all_answers()) if self.flow.scored else None
-        self.out.append(Finished(self.flow.id, score))
+        short = self.short_path()
+        self.out.append(Finished(self.flow.id, score, short))
         self.say(BLOCK_DONE, "score", title=msg(self.flow.title))
-        left = sum(1 for q in self.shown_questions() if not self.answered(q))
+        left = sum(1 for q in self.shown_questions() if self.left(q))
         if left:
             later = Np_(
                 "{count} question is left for later: open this block again from the menu to "
@@ -452,18 +487,7 @@ class _Run:
             )
             self.out.append(Say(later, "score"))
         if score is not None:
-            overall = score.overall
-            if overall.mean is not None:
-                self.say(SCORE_LINE, "score", mean=overall.mean, percent=overall.percent)
-                line = Np_(
-                    "You answered {answered} of {count} scored question with a level.",
-                    "You answered {answered} of {count} scored questions with a level.",
-                    overall.applicable,
-                    answered=overall.answered,
-                )
-                self.out.append(Say(line, "score"))
-            else:
-                self.say(NO_SCORE, "score")
+            self.out += [Say(line, "score") for line in score_lines(score.overall, short)]
         self.say(self.flow.closing, "closing")
 
     def resume_here(self) -> None:
@@ -473,6 +497,32 @@ class _Run:
         else:
             self.state["current"] = None
             self.advance()
+
+
+def score_lines(score: Score, short: bool) -> list[Msg]:
+    """What a person reads about their score at the end of a block: the level in words (or why
+    there is none), how many questions that apply got a level when some did not, and how many
+    did not apply."""
+    lines: list[Msg] = []
+    if score.mean is not None:
+        level = msg(LEVEL_PHRASES[level_of(score.mean)])
+        mean = round(score.mean, 1)  # a person reads one decimal: "1.4 of 3"
+        lines.append(msg(YOUR_LEVEL_SHORT if short else YOUR_LEVEL, level=level, mean=mean))
+    elif score.answered:
+        lines.append(msg(NOT_ENOUGH, minimum=MIN_ANSWERED))
+    else:
+        lines.append(msg(NO_SCORE))
+    if 0 < score.answered < score.applicable:  # some left without a level: say how many
+        lines.append(msg(LEVELS_CHOSEN, answered=score.answered, count=score.applicable))
+    if score.not_applicable:
+        lines.append(
+            Np_(
+                "{count} question did not apply here.",
+                "{count} questions did not apply here.",
+                score.not_applicable,
+            )
+        )
+    return lines
 
 
 def number_hint(q: Question) -> Msg:
@@ -535,7 +585,7 @@ def _start(run: _Run, _: Input) -> None:
         run.advance()
     elif status == "finished":
         shown = run.shown_questions()
-        later = [q for q in shown if not run.answered(q)]
+        later = [q for q in shown if run.left(q)]
         run.state.update(review=True, later=bool(later), history=[])
         if later:  # straight to what was left for later
             left = Np_(
@@ -579,10 +629,26 @@ def _repeated(run: _Run, named: str | None, answer: dict[str, Any] | None) -> bo
         return False
     if answer is None:
         return named in run.state["skipped"] or run.answered(q)
-    if run.answers.get(named) != answer:
+    stored = run.answers.get(named)
+    if stored is None or _without_comments(stored) != answer:
         return False
-    run.out.append(Recorded(run.flow.id, named, answer, changed=False))
+    run.out.append(Recorded(run.flow.id, named, stored, changed=False))
     return True
+
+
+def _without_comments(answer: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in answer.items() if key != COMMENTS}
+
+
+def _comment(run: _Run, q: Question, comment: dict[str, Any]) -> None:
+    """Keep what was written or said on a question with buttons as a comment on it (its answer,
+    if any, stays), say so, and ask the question again."""
+    answer = dict(run.answers.get(q.id) or {})
+    answer[COMMENTS] = [*answer.get(COMMENTS, []), comment]
+    run.answers[q.id] = answer
+    run.out.append(Recorded(run.flow.id, q.id, answer))
+    run.say(COMMENT_KEPT)
+    run.show(q)
 
 
 def _went_back_from(run: _Run, named: str | None) -> bool:
@@ -657,14 +723,23 @@ def _toggle(run: _Run, event: Toggle) -> None:
         selection[:] = [choice.id]
     else:
         exclusive = {c.id for c in q.choices if c.exclusive}
-        selection[:] = [c for c in selection if c not in exclusive] + [choice.id]
+        kept = [c for c in selection if c not in exclusive]
+        if q.most is not None and len(kept) >= q.most:
+            too_many = Np_(
+                "You can tick {count} choice at most. Untick one first.",
+                "You can tick {count} choices at most. Untick one first.",
+                q.most,
+            )
+            _reprompt(run, q, too_many)
+            return
+        selection[:] = [*kept, choice.id]
     order = [c.id for c in q.choices]
     selection.sort(key=order.index)
     run.show(q, refresh=True)
 
 
 def _done(run: _Run, event: Done) -> None:
-    named = run.answers.get(event.question or "") or {}
+    named = _without_comments(run.answers.get(event.question or "") or {})
     if "choices" in named and _repeated(run, event.question, named):
         return
     q = _question_for(run, event.question)
@@ -761,14 +836,17 @@ def _text(run: _Run, event: Text) -> None:
     if q.kind == "scale" and text in q.buttons:
         _choose(run, Choose(text))
         return
-    if q.kind != "text":
-        _reprompt(run, q, msg(USE_BUTTONS))
-        return
     if not text:
-        _reprompt(run, q, msg(EMPTY_TEXT))
+        _reprompt(run, q, msg(EMPTY_TEXT if q.kind == "text" else USE_BUTTONS))
         return
     if len(text) > MAX_TEXT_ANSWER:
         _reprompt(run, q, msg(TOO_LONG, length=len(text), limit=MAX_TEXT_ANSWER))
+        return
+    if q.kind != "text":
+        if q.id == PATH:
+            _reprompt(run, q, msg(USE_BUTTONS))
+        else:
+            _comment(run, q, {"text": text})
         return
     run.record(q, {"text": text})
     run.state["part"] = _part(q, event)
@@ -779,13 +857,17 @@ def _voice(run: _Run, event: Voice) -> None:
     q = _question_for(run, None)
     if q is None:
         return
+    voice = {"voice": {"file_id": event.file_id, "duration": int(event.duration)}}
+    if q.kind in ("scale", "choice", "multi") and q.id != PATH:
+        _comment(run, q, voice)
+        return
     if q.kind != "text":
         _reprompt(run, q, msg(USE_BUTTONS))
         return
     if not q.voice:
         _reprompt(run, q, msg(NO_VOICE_HERE))
         return
-    run.record(q, {"voice": {"file_id": event.file_id, "duration": int(event.duration)}})
+    run.record(q, voice)
     run.advance()
 
 

@@ -20,6 +20,8 @@ from dialogs.texts import Msg
 from locales import LOCALES_DIR
 
 SOURCE_LANGUAGE = "en"
+CONTEXT_SEPARATOR = "\x04"
+"""Between a message's context and its id, as in compiled gettext catalogs."""
 
 
 @cache
@@ -64,8 +66,8 @@ class Translator:
         self._messages = messages
         self._plural = plural
 
-    def gettext(self, key: str) -> str:
-        found = self._messages.get(key)
+    def gettext(self, key: str, context: str | None = None) -> str:
+        found = self._messages.get(key if context is None else f"{context}{CONTEXT_SEPARATOR}{key}")
         return found if isinstance(found, str) and found else key
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
@@ -87,7 +89,7 @@ class Translator:
         template = (
             self.ngettext(message.key, message.plural, message.count or 0)
             if message.plural is not None
-            else self.gettext(message.key)
+            else self.gettext(message.key, message.context)
         )
         params = {k: self.value(v) for k, v in message.params.items()}
         if not params:
@@ -116,10 +118,11 @@ def _load(language: str) -> Translator:
         for message in catalog:
             if not message.id or message.fuzzy:
                 continue
+            prefix = f"{message.context}{CONTEXT_SEPARATOR}" if message.context else ""
             if isinstance(message.id, tuple | list):
-                messages[message.id[0]] = tuple(message.string)
+                messages[prefix + message.id[0]] = tuple(message.string)
             elif message.string:
-                messages[message.id] = message.string
+                messages[prefix + message.id] = message.string
     return Translator(language, messages, gettext.c2py(plural_expr))
 
 

@@ -5,6 +5,7 @@ Every problem is reported as `file:line: problem`; a flow set with any problem d
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -21,9 +22,15 @@ from dialogs.model import (
     CALLBACK_OVERHEAD,
     DONT_KNOW,
     FLOW_ID_LIMIT,
+    FULL,
+    LEVEL_BUTTON,
+    LEVEL_BUTTON_LIMIT,
+    MOST_CORE,
     NOT_APPLICABLE,
+    PATH,
     QUESTION_KINDS,
     SCALE_LEVELS,
+    SHORT,
     Choice,
     Flow,
     Question,
@@ -42,15 +49,16 @@ FLOW_KEYS = {
     "questions",
     "scored",
 }
-COMMON_KEYS = {"id", "type", "text", "when", "na_when", "dont_know", "not_applicable"}
+COMMON_KEYS = {"id", "type", "text", "when", "na_when", "dont_know", "not_applicable", "core"}
 KIND_KEYS = {
     "scale": {"levels", "subscore"},
     "choice": {"choices", "subscore"},
-    "multi": {"choices", "score", "full_at", "subscore"},
+    "multi": {"choices", "score", "full_at", "subscore", "most"},
     "text": {"voice"},
     "number": {"min", "max"},
 }
 CHOICE_KEYS = {"id", "label", "description", "score", "exclusive"}
+LEVEL_KEYS = {"label", "description"}
 
 
 class FlowError(ValueError):
@@ -131,6 +139,12 @@ class _Checker:
                 self.problem(self.line_of(node, key), f"unknown key {key!r} in {what}")
 
 
+def question_context(question_id: str) -> str:
+    """The gettext context of a question's choices and levels: the question's id ("entities").
+    A question id used in several blocks is the same question there (`_check_shared`)."""
+    return question_id
+
+
 def clean_text(value: str) -> str:
     """A flow text as shown and as a message id: folded to one line unless it has line breaks."""
     value = str(value).strip()
@@ -157,7 +171,31 @@ def _parse_condition(check: _Checker, node: _Map, key: str) -> conditions.Condit
         return None
 
 
-def _choices(check: _Checker, node: _Map, qid: str) -> tuple[Choice, ...]:
+def _level(
+    check: _Checker, levels: _Map, level: str, node: Any, qid: str, context: str
+) -> Choice | None:
+    """One level of a scale question: its button label and, optionally, one line on what it
+    looks like."""
+    if not isinstance(node, _Map):
+        check.problem(
+            levels.line,
+            f"level {level} of {qid!r} needs a 'label' (its button) and may have a 'description'",
+        )
+        return None
+    check.unknown_keys(node, LEVEL_KEYS, f"level {level} of {qid!r}")
+    label = check.text(node, "label")
+    if label is None:
+        return None
+    if len(LEVEL_BUTTON.format(level=level, label=label)) > LEVEL_BUTTON_LIMIT:
+        check.problem(
+            check.line_of(node, "label"),
+            f"the button of level {level} of {qid!r} is over {LEVEL_BUTTON_LIMIT} characters",
+        )
+    description = check.text(node, "description", required=False)
+    return Choice(level, label, description, float(level), context=context, level=True)
+
+
+def _choices(check: _Checker, node: _Map, qid: str, context: str) -> tuple[Choice, ...]:
     raw = node.get("choices")
     if not isinstance(raw, list) or len(raw) < 2:
         check.problem(check.line_of(node, "choices"), f"question {qid!r} needs at least 2 choices")
@@ -189,12 +227,13 @@ def _choices(check: _Checker, node: _Map, qid: str) -> tuple[Choice, ...]:
                 check.text(item, "description", required=False),
                 score,
                 bool(item.get("exclusive", False)),
+                context,
             )
         )
     return tuple(out)
 
 
-def _question(check: _Checker, node: _Map) -> Question | None:
+def _question(check: _Checker, node: _Map, flow_id: str | None) -> Question | None:
     qid = check.ident(node, "question")
     kind = node.get("type")
     if kind not in QUESTION_KINDS:
@@ -207,12 +246,14 @@ def _question(check: _Checker, node: _Map) -> Question | None:
     text = check.text(node, "text")
     if qid is None or text is None:
         return None
+    context = question_context(qid)
     fields: dict[str, Any] = {
         "when": _parse_condition(check, node, "when"),
         "na_when": _parse_condition(check, node, "na_when"),
         "dont_know": bool(node.get("dont_know", kind == "scale")),
         "not_applicable": bool(node.get("not_applicable", False)),
         "subscore": node.get("subscore"),
+        "core": bool(node.get("core", False)),
     }
     if kind == "scale":
         levels = node.get("levels")
@@ -225,20 +266,15 @@ def _question(check: _Checker, node: _Map) -> Question | None:
                 check.problem(levels.line, f"scale question {qid!r} is missing level {level}")
         for extra in sorted(given - set(SCALE_LEVELS)):
             check.problem(levels.line, f"scale question {qid!r} has an unknown level {extra!r}")
-        descriptions = {str(k): v for k, v in levels.items()}
-        for level in SCALE_LEVELS:
-            value = descriptions.get(level)
-            if level in given and (not isinstance(value, str) or not value.strip()):
-                check.problem(levels.line, f"level {level} of {qid!r} needs a description")
         fields["choices"] = tuple(
-            Choice(
-                lvl, SCALE_LABELS[lvl], " ".join(str(descriptions.get(lvl, "")).split()), float(lvl)
-            )
-            for lvl in SCALE_LEVELS
+            level
+            for key, value in sorted(levels.items(), key=lambda item: str(item[0]))
+            if str(key) in SCALE_LEVELS
+            and (level := _level(check, levels, str(key), value, qid, context)) is not None
         )
         fields["scored"] = True
     elif kind in ("choice", "multi"):
-        fields["choices"] = _choices(check, node, qid)
+        fields["choices"] = _choices(check, node, qid, context)
         scores = [c.score is not None for c in fields["choices"]]
         if kind == "choice":
             if any(scores) and not all(scores):
@@ -260,6 +296,14 @@ def _question(check: _Checker, node: _Map) -> Question | None:
                 full_at = max(len(countable), 1)
             fields["scored"] = rule == "count"
             fields["full_at"] = full_at if rule == "count" else None
+            most = node.get("most")
+            if most is not None and (not isinstance(most, int) or not 1 <= most < len(countable)):
+                check.problem(
+                    check.line_of(node, "most"),
+                    f"most of {qid!r} must be between 1 and {len(countable) - 1}",
+                )
+                most = None
+            fields["most"] = most
     elif kind == "text":
         fields["voice"] = bool(node.get("voice", False))
     elif kind == "number":
@@ -277,13 +321,47 @@ def _question(check: _Checker, node: _Map) -> Question | None:
     return Question(id=qid, kind=kind, text=text, line=node.line, **fields)
 
 
-SCALE_LABELS = {
-    "0": N_("0 · Absent"),
-    "1": N_("1 · Emerging"),
-    "2": N_("2 · Established"),
-    "3": N_("3 · Consolidated"),
-}
-"""Button labels of the shared scale (message ids, translated like every text)."""
+PATH_QUESTION = Question(
+    id=PATH,
+    kind="choice",
+    text=N_("How would you like to answer this block?"),
+    line=0,
+    choices=(
+        Choice(SHORT, N_("Short (about 3 minutes)")),
+        Choice(FULL, N_("Full (all questions)")),
+    ),
+)
+"""The first question of a block with core questions."""
+FULL_PATH_ONLY = conditions.parse(f"not {PATH} == {SHORT}")
+"""Shown unless the short path was chosen (no choice yet means the full path)."""
+
+
+def _with_paths(check: _Checker, questions: list[Question]) -> list[Question]:
+    """A block with core questions starts with the choice of path, and asks its other
+    questions on the full path only."""
+    if not any(q.core for q in questions):
+        return questions
+    if PATH in {q.id for q in questions}:
+        check.problem(1, f"question id {PATH!r} is the choice of path; use another id")
+        return questions
+    scored_core = [q for q in questions if q.core and q.scored]
+    if len(scored_core) > MOST_CORE:
+        check.problem(
+            scored_core[MOST_CORE].line,
+            f"at most {MOST_CORE} scored questions may be core (the short path); "
+            f"found {len(scored_core)}",
+        )
+    return [PATH_QUESTION] + [
+        q
+        if q.core
+        else dataclasses.replace(
+            q,
+            when=FULL_PATH_ONLY
+            if q.when is None
+            else conditions.BoolOp("and", (FULL_PATH_ONLY, q.when)),
+        )
+        for q in questions
+    ]
 
 
 def parse_flow(text: str, source: str) -> Flow:
@@ -319,7 +397,7 @@ def parse_flow(text: str, source: str) -> Flow:
         if not isinstance(node, _Map):
             check.problem(check.line_of(raw, "questions"), "a question must be a mapping")
             continue
-        question = _question(check, node)
+        question = _question(check, node, flow_id)
         if question is None:
             continue
         if question.id in seen:
@@ -330,6 +408,7 @@ def parse_flow(text: str, source: str) -> Flow:
             continue
         seen[question.id] = question.line
         questions.append(question)
+    questions = _with_paths(check, questions)
     if flow_id is not None:
         for q in questions:
             button = max(q.buttons, key=len, default="")
@@ -370,6 +449,26 @@ def _check_references(flows: dict[str, Flow]) -> list[str]:
                     problem = _reference_problem(flows, flow, q, comp)
                     if problem:
                         problems.append(f"{flow.source}:{q.line}: {key} of {q.id!r}: {problem}")
+    return problems
+
+
+def _check_shared(flows: dict[str, Flow]) -> list[str]:
+    """A question id used in several blocks must be the same question in each (same text,
+    kind and choices): its choices are translated once, in the context of that id."""
+    problems: list[str] = []
+    first: dict[str, tuple[Flow, Question]] = {}
+    for flow in flows.values():
+        for q in flow.questions:
+            if q.id not in first:
+                first[q.id] = (flow, q)
+                continue
+            other_flow, other = first[q.id]
+            same = (q.kind, q.text, q.choices) == (other.kind, other.text, other.choices)
+            if not same:
+                problems.append(
+                    f"{flow.source}:{q.line}: question {q.id!r} differs from the one in "
+                    f"{other_flow.source}:{other.line}; a shared id must be the same question"
+                )
     return problems
 
 
@@ -414,6 +513,7 @@ def load_flows_from(paths: Iterable[Path]) -> dict[str, Flow]:
             continue
         flows[flow.id] = flow
     problems.extend(_check_references(flows))
+    problems.extend(_check_shared(flows))
     orders: dict[int, str] = {}
     for flow in flows.values():
         if flow.order in orders:

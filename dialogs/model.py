@@ -6,11 +6,19 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from dialogs.conditions import Condition
+from dialogs.texts import Msg
 
 QUESTION_KINDS = ("scale", "choice", "multi", "text", "number")
 SCALE_LEVELS = ("0", "1", "2", "3")
 DONT_KNOW = "dk"
 NOT_APPLICABLE = "na"
+
+PATH = "path"
+"""The question a block with core questions starts with: the short path (its core questions
+only) or the full one. Its answer may also be settled for a whole territory."""
+SHORT, FULL = "short", "full"
+MOST_CORE = 4
+"""Most scored core questions a block may have: the short path stays about 3 minutes."""
 
 CALLBACK_DATA_LIMIT = 64
 """Telegram's limit on an inline button's callback data, in bytes."""
@@ -28,6 +36,14 @@ PART_SECONDS = 10
 """The next part of a text cut in pieces arrives within this many seconds."""
 
 
+LEVEL_BUTTON = "{level} · {label}"
+"""A scale level's button: its number, then its label. A layout, not a message id (only the
+label is translated)."""
+LEVEL_BUTTON_LIMIT = 28
+"""Longest scale level button, in characters, in every language: a group reads the buttons
+alone, and large phone fonts cut longer ones."""
+
+
 @dataclass(frozen=True)
 class Choice:
     id: str
@@ -38,6 +54,21 @@ class Choice:
     score: float | None = None
     exclusive: bool = False
     """In a multi question: choosing it clears the others (e.g. 'None of these')."""
+    context: str | None = None
+    """The gettext context of its texts: its question ("legal.entities"), so that a short
+    label is translated to agree with its own question."""
+    level: bool = False
+    """A level of the 0-3 scale: its button shows the level's number before the label."""
+
+    @property
+    def label_text(self) -> Msg:
+        """The button as a message: "1 · Draft or discussion" for a level."""
+        label = Msg(self.label, context=self.context)
+        return Msg(LEVEL_BUTTON, {"level": self.id, "label": label}) if self.level else label
+
+    @property
+    def description_text(self) -> Msg | None:
+        return Msg(self.description, context=self.context) if self.description else None
 
 
 @dataclass(frozen=True)
@@ -58,6 +89,10 @@ class Question:
     voice: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    core: bool = False
+    """Asked on the short path too (see `PATH`)."""
+    most: int | None = None
+    """Multi questions: the most choices a person may tick."""
 
     _choices: dict[str, Choice] = field(default_factory=dict, compare=False, repr=False)
 
@@ -108,3 +143,8 @@ class Flow:
     @cached_property
     def scored_questions(self) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.scored)
+
+    @property
+    def has_paths(self) -> bool:
+        """The block offers a short path: its first question is the choice of path."""
+        return bool(self.questions) and self.questions[0].id == PATH

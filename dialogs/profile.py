@@ -3,7 +3,8 @@ once, in place of each respondent's own answers to the same context questions.
 
 A profile is stored as context question id -> answer, as the engine stores answers. Only a
 question answered with a choice settles anything: "don't know" (or no answer) leaves it to
-each person, who is then asked it as before.
+each person, who is then asked it as before. A profile may also hold the territory's path
+(`"path": {"choice": "short"}`): every block with a short path then takes it, unasked.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from dialogs.model import Flow
+from dialogs.model import FULL, PATH, SHORT, Flow
 
 PROFILE_FLOW = "context"
 """The flow whose questions the profile answers (the profile dialog runs under its id, so
 conditions such as `context.powers lacks procurement` read it)."""
-PROFILE_QUESTIONS = ("level", "powers", "national_law")
+PROFILE_QUESTIONS = ("level", "powers", "sse_law")
 """Context questions about the local government: one truth per territory once given."""
 
 Settled = dict[str, dict[str, Any]]
 """Answers by flow id then question id that the territory settled for everyone."""
+ALL_BLOCKS = "*"
+"""In `Settled`, in place of a flow id: answers settled for every block (the path)."""
 
 
 def settles(answer: Mapping[str, Any] | None) -> bool:
@@ -36,7 +39,16 @@ def settled(profile: Mapping[str, Any] | None) -> Settled:
     given = {
         q: dict(a) for q, a in (profile or {}).items() if q in PROFILE_QUESTIONS and settles(a)
     }
-    return {PROFILE_FLOW: given} if given else {}
+    out: Settled = {PROFILE_FLOW: given} if given else {}
+    path = (profile or {}).get(PATH)
+    if isinstance(path, dict) and path.get("choice") in (SHORT, FULL):
+        out[ALL_BLOCKS] = {PATH: {"choice": path["choice"]}}
+    return out
+
+
+def for_block(answers: Mapping[str, Mapping[str, Any]], flow_id: str) -> dict[str, Any]:
+    """What settled answers (`Settled`) settle in one block."""
+    return {**answers.get(ALL_BLOCKS, {}), **answers.get(flow_id, {})}
 
 
 def profile_of(answers: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 Don't know (DK) and not applicable (NA) are left out of the mean. Confidence is the share of
 the scored items shown to the person that apply (not NA) which were answered with a level.
+A block gets no score from fewer than `MIN_ANSWERED` items answered with a level.
 
 An automatic NA is stored as `{"na": true, "auto": SOURCE}`: "territory" when the territory's
 profile made it so, "person" when the person's own context answers did (older answers say
@@ -14,14 +15,35 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dialogs.conditions import Answers, evaluate, refs
+from dialogs.conditions import Answers, evaluate, is_answer, refs
 from dialogs.model import Flow, Question
+from dialogs.texts import N_
+
+MIN_ANSWERED = 3
+"""Fewest items answered with a level that give a score: a mean of one or two answers says
+too little to compare with a block answered in full."""
+
+LEVEL_NAMES = (N_("Absent"), N_("Emerging"), N_("Established"), N_("Consolidated"))
+"""The shared scale's levels 0 to 3, by name (the content brief's)."""
+LEVEL_PHRASES = (
+    N_("mostly absent"),
+    N_("mostly emerging"),
+    N_("mostly established"),
+    N_("mostly consolidated"),
+)
+"""A person's block mean in words, by the level it is closest to."""
+
+
+def level_of(mean: float) -> int:
+    """The level a mean is closest to (1.5 counts as 2)."""
+    return min(3, max(0, int(mean + 0.5)))
 
 
 @dataclass(frozen=True)
 class Score:
     mean: float | None
-    """0–3, rounded to two decimals; None when nothing was answered with a level."""
+    """0–3, rounded to two decimals; None when fewer than `MIN_ANSWERED` items were answered
+    with a level."""
     percent: int | None
     items: int
     answered: int
@@ -66,8 +88,9 @@ class BlockScore:
 
 def item_score(question: Question, answer: Mapping[str, Any] | None) -> float | None:
     """0–3 for an answer with a level, None for no answer, DK or NA."""
-    if answer is None or answer.get("dk") or answer.get("na"):
+    if not is_answer(answer) or answer.get("dk") or answer.get("na"):  # type: ignore[union-attr]
         return None
+    assert answer is not None
     if question.kind in ("scale", "choice") and "choice" in answer:
         choice = question.choice(answer["choice"])
         return choice.score if choice is not None else None
@@ -124,8 +147,9 @@ def _score(items: list[Item]) -> Score:
             dont_know += 1
         elif (value := item_score(question, answer)) is not None:
             values.append(value)
-    mean = round(sum(values) / len(values), 2) if values else None
-    percent = round(sum(values) / len(values) / 3 * 100) if values else None
+    enough = len(values) >= MIN_ANSWERED
+    mean = round(sum(values) / len(values), 2) if enough else None
+    percent = round(sum(values) / len(values) / 3 * 100) if enough else None
     return Score(mean, percent, len(items), len(values), dont_know, not_applicable)
 
 

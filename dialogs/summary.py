@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from dialogs.model import Flow, Question
+from dialogs.conditions import COMMENTS
+from dialogs.model import PATH, SHORT, Flow, Question
+from dialogs.profile import ALL_BLOCKS, for_block, settled
 from dialogs.profile import PROFILE_QUESTIONS as PROFILE_QUESTIONS  # where others look
-from dialogs.profile import settled
 from dialogs.scoring import (
     auto_na_source,
     is_auto_na,
@@ -73,8 +74,11 @@ def with_profile(
     local government (so automatic "not applicable" follows the territory's facts); a profile
     answer "don't know" leaves the person's own."""
     out = dict(answers)
-    for flow_id, given in settled(profile).items():
-        out[flow_id] = {**out.get(flow_id, {}), **given}
+    territory = settled(profile)
+    for flow_id in {*out, *territory} - {ALL_BLOCKS}:
+        given = for_block(territory, flow_id)
+        if given:
+            out[flow_id] = {**out.get(flow_id, {}), **given}
     return out
 
 
@@ -161,6 +165,8 @@ class BlockSummary:
     questions: list[QuestionFigures] = field(default_factory=list)
     open_answers: list[OpenAnswer] = field(default_factory=list)
     subscores: dict[str, Stats] = field(default_factory=dict)
+    short_path: int = 0
+    """Respondents who took the block's short path (its core questions only)."""
 
     @property
     def not_applicable_here(self) -> list[QuestionFigures]:
@@ -247,7 +253,7 @@ def summarise_block(
     unknown = {"all": 0, **{g: 0 for g in GROUPS}}
     tallies = {q.id: _Tally() for q in flow.scored_questions}
     open_answers: list[OpenAnswer] = []
-    respondents = 0
+    respondents = short_path = 0
     profile_answers = with_profile({}, profile)
     by_territory = settled(profile)
     texts = [q for q in flow.questions if q.kind == "text"]
@@ -258,6 +264,8 @@ def summarise_block(
             continue
         respondents += 1
         answers = with_profile(given, profile) if profile else given
+        if (answers.get(flow.id, {}).get(PATH) or {}).get("choice") == SHORT:
+            short_path += 1
         group = role_group(answers)
         items = scored_items(flow, answers)
         block = score_items(items)
@@ -280,6 +288,9 @@ def summarise_block(
         for q in texts:
             if written := own.get(q.id):
                 open_answers.append(_open(person, q, written))
+        for q in flow.questions:  # the reasons given on questions with buttons
+            for comment in (own.get(q.id) or {}).get(COMMENTS, ()):
+                open_answers.append(_open(person, q, comment))
     for answer in kept:
         question = flow.question(answer.question_id) if answer.flow_id == flow.id else None
         if question is not None and question.scored:
@@ -312,6 +323,7 @@ def summarise_block(
         questions,
         open_answers,
         {name: s for name, values in sorted(subscores.items()) if (s := Stats.of(values))},
+        short_path,
     )
 
 

@@ -23,9 +23,14 @@ class Msg:
     params: dict[str, Any] = field(default_factory=dict)
     plural: str | None = None
     count: int | None = None
+    context: str | None = None
+    """The gettext context (msgctxt): where the text is used, so that one English text may be
+    translated differently in two places (e.g. "None." under two questions)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key}
+        if self.context is not None:
+            out["context"] = self.context
         if self.params:
             out["params"] = {
                 k: v.to_dict() if isinstance(v, Msg) else v for k, v in self.params.items()
@@ -43,6 +48,11 @@ def shortened(text: str, limit: int) -> str:
 
 def msg(key: str, **params: Any) -> Msg:
     return Msg(key, params)
+
+
+def in_context(key: str, context: str | None) -> Msg:
+    """A message id read in a context (a flow text under one question: "legal.entities")."""
+    return Msg(key, context=context)
 
 
 def Np_(singular: str, plural: str, count: int, **params: Any) -> Msg:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.conversations import Conversations
 from dialogs import engine
 from dialogs.loader import load_flows
-from dialogs.model import Flow, Question
+from dialogs.model import FULL, PATH, Flow, Question
 from storage.models import Participant, Territory
 from storage.repository import Repository
 
@@ -22,7 +22,10 @@ on a multi-select is followed by Done."""
 
 
 def first_choice(question: Question) -> engine.Input:
-    """Level 1 or the first choice; words for an open question; 5 for a number."""
+    """Level 1 or the first choice; words for an open question; 5 for a number; the full
+    path of a block."""
+    if question.id == PATH:
+        return engine.Choose(FULL)
     if question.kind == "scale":
         return engine.Choose("1")
     if question.kind == "multi":

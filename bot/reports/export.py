@@ -35,6 +35,7 @@ from dialogs.model import DONT_KNOW, NOT_APPLICABLE, Flow, Question
 from dialogs.render import describe_answer
 from dialogs.scoring import item_score
 from dialogs.summary import BlockSummary, Stats, answered_by_person, role_group, summarise
+from dialogs.texts import Msg
 from storage.models import Territory
 from storage.reports import AnswerRow, KeptAnswer, Reports, pseudonym
 
@@ -655,12 +656,12 @@ def _codebook_sheet(book: Workbook, data: ExportData, tr: Translator) -> None:
     widths = (15, 16, 9, 20, 11, *([60] * len(languages)))
     sheet = book.add_sheet(tr(texts.SHEET_CODEBOOK), header, widths, autofilter=True)
 
-    def each(text: str, description: str | None = None) -> list[Cell]:
+    def each(text: str | Msg, description: Msg | None = None) -> list[Cell]:
         out: list[Cell] = []
         for language in translators:
-            line = " ".join(language(text).split())
-            if description:
-                line += " — " + " ".join(language(description).split())
+            line = " ".join(language.text(text if isinstance(text, Msg) else Msg(text)).split())
+            if description is not None:
+                line += " — " + " ".join(language.text(description).split())
             out.append(line)
         return out
 
@@ -670,7 +671,8 @@ def _codebook_sheet(book: Workbook, data: ExportData, tr: Translator) -> None:
             sheet.append([flow.id, q.id, q.kind, None, None, *each(q.text)])
             for c in q.choices:
                 score = None if c.score is None or not q.scored else _number(c.score)
-                sheet.append([flow.id, q.id, None, c.id, score, *each(c.label, c.description)])
+                described = each(c.label_text, c.description_text)
+                sheet.append([flow.id, q.id, None, c.id, score, *described])
             for code in (DONT_KNOW, NOT_APPLICABLE):
                 if code in q.buttons:
                     sheet.append([flow.id, q.id, None, code, None, *each(SCALE_EXTRA_LABELS[code])])

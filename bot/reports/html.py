@@ -189,6 +189,13 @@ def _td(text: str, numeric: bool = True) -> str:
     return f"<td{_num(numeric)}>{esc(text)}</td>"
 
 
+def _with_short_path(count: int, short_path: int, tr: Translator) -> str:
+    """People with a score, and how many of those who answered took the short path."""
+    if not short_path:
+        return str(count)
+    return f"{count} ({tr(texts.REPORT_SHORT_PATH, count=short_path)})"
+
+
 def _share(value: float | None, tr: Translator) -> str:
     return DASH if value is None else format_percent(value, locale=tr.language)
 
@@ -253,7 +260,7 @@ def _scores(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -
                     _td(number(score.mean, tr)),
                     _td(level_word(score.mean, tr), numeric=False),
                     _td(str(score.percent)),
-                    _td(str(score.count)),
+                    _td(_with_short_path(score.count, summary.short_path, tr)),
                     _td(_share(summary.confidence, tr)),
                     _td(f"{number(score.minimum, tr)}–{number(score.maximum, tr)}"),
                     _td(f"{number(score.q1, tr)}–{number(score.q3, tr)}"),
@@ -415,7 +422,7 @@ def _na_lists(
 def _open_answers(
     flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator, heading: str = "h3"
 ) -> str:
-    questions = [q for q in flow.questions if q.kind == "text"]
+    questions = list(flow.questions)  # written answers, and comments on the others
     questions.sort(key=lambda q: q.id != "next_step")  # proposed next steps first
     parts = []
     anything = False
@@ -673,7 +680,7 @@ def territory_page(
                     _td(number(score.mean, tr)),
                     _td(level_word(score.mean, tr), numeric=False),
                     _td(str(score.percent)),
-                    _td(str(score.count)),
+                    _td(_with_short_path(score.count, summary.short_path, tr)),
                     _td(_share(summary.confidence, tr)),
                     _td(f"{number(score.minimum, tr)}–{number(score.maximum, tr)}"),
                     _td(f"{number(score.q1, tr)}–{number(score.q3, tr)}"),

@@ -5,7 +5,6 @@ the radar charts. No channel here: a channel adds its buttons where a line asks 
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -15,9 +14,9 @@ from bot import texts
 from bot.reports.charts import Series
 from bot.reports.figures import TerritoryFigures, answered, shared
 from dialogs.i18n import Translator
-from dialogs.loader import SCALE_LABELS
 from dialogs.model import Flow
 from dialogs.render import VOICE_NOTE
+from dialogs.scoring import LEVEL_NAMES, level_of
 from dialogs.summary import GROUPS, MIN_GROUP, BlockSummary, OpenAnswer, QuestionFigures, Stats
 from dialogs.texts import Msg, shortened
 from storage.reports import Progress
@@ -45,16 +44,9 @@ def percent(share: float, tr: Translator) -> str:
     return format_percent(share, locale=tr.language)
 
 
-def level(mean: float) -> int:
-    """The level a mean is closest to (1.5 counts as 2)."""
-    return min(3, max(0, math.floor(mean + 0.5)))
-
-
 def level_word(mean: float, tr: Translator) -> str:
-    """The scale's word for a mean (Absent, Emerging, Established, Consolidated), from the
-    buttons' labels ("2 · Established") in the language."""
-    label = tr(SCALE_LABELS[str(level(mean))])
-    return label.split("·", 1)[1].strip() if "·" in label else label
+    """The scale's word for a mean (Absent, Emerging, Established, Consolidated)."""
+    return tr(LEVEL_NAMES[level_of(mean)])
 
 
 def title(flow: Flow, tr: Translator) -> str:
@@ -322,6 +314,8 @@ def block_section(
     else:
         say(texts.BLOCK_NO_SCORE)
     people = tr.text(texts.block_people(block.respondents, block.finished))
+    if block.short_path:
+        people += " " + tr.text(texts.on_short_path(block.short_path))
     if block.confidence is not None:
         people += " " + tr(texts.BLOCK_CONFIDENCE, share=percent(block.confidence, tr))
     lines.append(Line(esc(people)))
@@ -445,16 +439,6 @@ def voice_button(answer: OpenAnswer, flow: Flow, tr: Translator) -> str:
 
 
 # ---------------------------------------------------------------- participants
-
-
-def score_line(mean: float, percent_: int | None, tr: Translator) -> str:
-    """The participant's own score, with its level in words."""
-    return tr(
-        texts.SCORE_WITH_LEVEL,
-        mean=number(mean, tr),
-        level=level_word(mean, tr),
-        percent=percent_ if percent_ is not None else round(mean / 3 * 100),
-    )
 
 
 def territory_line(stats: Stats | None, territory: str, tr: Translator) -> str:

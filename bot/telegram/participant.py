@@ -27,7 +27,7 @@ from bot.reports.figures import (
     own_scores,
     territory_figures,
 )
-from bot.reports.summary_text import results_series, results_text, score_line, territory_line
+from bot.reports.summary_text import results_series, results_text, territory_line
 from bot.telegram.callbacks import (
     AnswerCb,
     ConsentCb,
@@ -49,9 +49,10 @@ from bot.telegram.render import (
 )
 from bot.telegram.sending import Replies
 from dialogs import engine
+from dialogs.conditions import COMMENTS
 from dialogs.i18n import Translator, available_languages, language_in, language_name, translator
 from dialogs.model import Flow
-from dialogs.render import describe_answer
+from dialogs.render import COMMENT, describe_answer, describe_comment
 from dialogs.summary import Stats
 from dialogs.texts import msg, shortened
 from storage.models import Participant, Territory
@@ -505,17 +506,13 @@ async def with_territory(
     else:
         read = await block_scores(session, territory, conversations.flows, ended.flow)
         stats = above_threshold(Stats.of(list(read.values())))
-    lines = [
-        score_line(mean, ended.score.overall.percent, tr),
-        territory_line(stats, territory.name, tr),
-    ]
+    # "{text}": a text already in the person's language, shown as it is
+    line = msg("{text}", text=territory_line(stats, territory.name, tr))
     changed: list[engine.Output] = []
     for output in outputs:
-        if isinstance(output, engine.Say) and output.text.key == engine.SCORE_LINE:
-            # "{text}": a text already in the person's language, shown as it is
-            changed += [engine.Say(msg("{text}", text=line), output.role) for line in lines]
-        else:
-            changed.append(output)
+        changed.append(output)
+        if isinstance(output, engine.Say) and output.text.key in engine.LEVEL_LINES:
+            changed.append(engine.Say(line, output.role))
     return changed
 
 
@@ -697,7 +694,13 @@ async def typed(
         (o for o in outputs if isinstance(o, engine.Recorded) and o.question == asked), None
     )
     question = flows[flow_id].question(asked) if asked is not None else None
-    if recorded is not None and question is not None:  # closed as a press closes it
+    commented = any(
+        isinstance(o, engine.Say) and o.text.key == engine.COMMENT_KEPT for o in outputs
+    )
+    if recorded is not None and question is not None and commented:  # asked again below
+        comment = describe_comment(recorded.answer[COMMENTS][-1], tr)
+        out.close_question(shortened(tr(COMMENT, text=comment), ECHO_LIMIT), answered=False)
+    elif recorded is not None and question is not None:  # closed as a press closes it
         label = describe_answer(question, recorded.answer, tr)
         out.close_question(shortened(label, ECHO_LIMIT))
     await show(outputs, conversations, out, tr, scores=scores)

@@ -57,6 +57,8 @@ class CloseQuestion:
 
     label: str
     """Plain text: how the answer reads, e.g. "2 · Established" or "Voice note, 14 s"."""
+    answered: bool = True
+    """False for a comment: the question is asked again below, so no ✓."""
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,10 @@ class Replies:
     ) -> None:
         self.actions.append(Edit(message_id, text, keyboard, closes))
 
-    def close_question(self, label: str) -> None:
-        """Close the question shown last with the answer a message gave (plain text)."""
-        self.actions.append(CloseQuestion(label))
+    def close_question(self, label: str, *, answered: bool = True) -> None:
+        """Close the question shown last with the answer a message gave (plain text), or with
+        the comment it was (`answered` False)."""
+        self.actions.append(CloseQuestion(label, answered))
 
     def document(
         self,
@@ -261,12 +264,12 @@ class Sender:
                             text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
                         )
                     )
-            case CloseQuestion(label):
+            case CloseQuestion(label, answered):
                 shown = self.open_question.pop(chat_id, None)
                 if shown is not None:
                     await _quietly(
                         bot.edit_message_text(
-                            with_answer(shown.text, label),
+                            with_answer(shown.text, label, kept=answered),
                             chat_id=chat_id,
                             message_id=shown.message_id,
                             reply_markup=None,

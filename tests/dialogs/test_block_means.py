@@ -63,7 +63,7 @@ def shaken(answers: dict[str, dict[str, Any]], chance: random.Random) -> dict[st
     if chance.random() < 0.5:
         context["powers"] = {"choices": chance.sample(["procurement", "land", "taxes"], k=1)}
     if chance.random() < 0.3:
-        context["national_law"] = {"choice": chance.choice(["yes", "no", "draft"])}
+        context["sse_law"] = {"choice": chance.choice(["yes", "no", "draft"])}
     for given in out.values():
         if given and chance.random() < 0.2:
             key = chance.choice(sorted(given))

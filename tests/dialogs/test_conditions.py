@@ -12,7 +12,7 @@ ANSWERS = {
     "legal": {"instrument": {"choice": "2"}, "budget": {"dk": True}},
     "context": {
         "powers": {"choices": ["procurement", "land"]},
-        "national_law": {"choice": "no"},
+        "sse_law": {"choice": "no"},
         "size": {"number": 120},
     },
 }
@@ -29,7 +29,7 @@ ANSWERS = {
         ("context.powers has land", True),
         ("context.powers has training", False),
         ("context.powers lacks training", True),
-        ("context.national_law == no", True),
+        ("context.sse_law == no", True),
         ("budget is dk", True),
         ("budget is answered", True),
         ("budget >= 0", False),

@@ -46,7 +46,7 @@ def test_any_inputs_keep_a_sound_json_state(events: list[engine.Input]) -> None:
         assert len(asks) <= 1, "one question at a time"
         if asks:
             assert asks[0].question == state["current"]
-            assert 1 <= asks[0].position <= asks[0].total
+            assert 1 <= asks[0].position <= asks[0].total or asks[0].question == "path"
 
 
 timed_texts = st.builds(
@@ -109,45 +109,111 @@ def test_step_never_changes_the_given_state() -> None:
 
 
 def test_scoring_rules() -> None:
-    context = {"national_law": {"choice": "yes"}, "powers": {"choices": ["land"]}}
+    """Not applicable leaves the confidence's base, "don't know" stays in it (an information
+    gap); an unscored multi question counts nowhere."""
     answers = {
-        "context": context,
+        "context": {"sse_law": {"choice": "yes"}},
         "legal": {
+            "path": {"choice": "full"},
             "instrument": {"choice": "3"},
             "definition": {"choice": "1"},
-            "entities": {"choices": ["cooperatives", "mutuals"]},  # 2 of full_at 5 -> 1.2
+            "entities": {"choices": ["cooperatives", "mutuals"]},  # descriptive: unscored
             "consistency": {"dk": True},
-            "lead": {"na": True},
+            "political_lead": {"na": True},
+            "unit": {"choice": "2"},
         },
     }
     score = score_flow(LEGAL, answers).overall
-    assert score.mean == round((3 + 1 + 1.2) / 3, 2)
-    assert score.percent == round((3 + 1 + 1.2) / 3 / 3 * 100)
+    assert score.mean == round((3 + 1 + 2) / 3, 2)
+    assert score.percent == round((3 + 1 + 2) / 3 / 3 * 100)
     assert (score.items, score.answered, score.dont_know, score.not_applicable) == (8, 3, 1, 1)
-    assert score.confidence == round(3 / 7, 2)  # of the 7 that apply: DK counts, NA not
+    assert score.applicable == 7
+    assert score.confidence == round(3 / 7, 2)
 
 
-def test_automatic_na_counts_as_not_applicable() -> None:
-    answers = {
-        "context": {"national_law": {"choice": "no"}, "powers": {"choices": ["training"]}},
-        "legal": {"instrument": {"choice": "0"}},
-    }
+def test_no_score_from_fewer_than_three_levels() -> None:
+    answers = {"legal": {"instrument": {"choice": "3"}, "unit": {"choice": "2"}}}
     score = score_flow(LEGAL, answers).overall
-    assert (score.items, score.answered, score.not_applicable) == (6, 1, 2)
+    assert (score.mean, score.percent, score.answered) == (None, None, 2)
+    answers["legal"]["budget"] = {"choice": "1"}
+    assert score_flow(LEGAL, answers).overall.mean == 2.0
+
+
+def test_questions_that_do_not_apply_are_counted_apart() -> None:
+    """Without a power over purchasing, five of six scored market questions do not apply: the
+    one left gives no score (too few), and the figures say why."""
+    answers = {
+        "context": {"powers": {"choices": ["training"]}},
+        "markets": {"short_chains": {"choice": "3"}},
+    }
+    score = score_flow(FLOWS["markets"], answers).overall
+    assert (score.items, score.answered, score.not_applicable, score.applicable) == (6, 1, 5, 1)
+    assert score.mean is None and score.confidence == 1.0
 
 
 def test_subscores() -> None:
-    text = (TRANSCRIPTS / "flows" / "kinds.yaml").read_text(encoding="utf-8")
-    text = text.replace("    levels: {0:", "    subscore: finance\n    levels: {0:")
-    flow = parse_flow(text, "kinds.yaml")
-    score = score_flow(flow, {"kinds": {"level": {"choice": "3"}}})
-    assert score.subscores["finance"].mean == 3
-    assert score.to_dict()["subscores"]["finance"]["percent"] == 100
+    answers = {
+        "support": {
+            "finance_tools": {"choices": ["grants", "soft_loans", "microfinance"]},  # 3 of 4
+            "finance_reach": {"choice": "2"},
+            "finance_design": {"choice": "1"},
+        }
+    }
+    score = score_flow(FLOWS["support"], answers)
+    finance = score.subscores["finance"]
+    assert (finance.mean, finance.answered, finance.items) == (round((2.25 + 2 + 1) / 3, 2), 3, 3)
+    assert score.overall.mean == finance.mean
+
+
+def _answer_all(flow, state, outputs):  # type: ignore[no-untyped-def]
+    """Answer every question asked with its first button (or a few words); the ids asked."""
+    asked = []
+    while state["current"] is not None and len(asked) < 40:
+        question = flow.question(state["current"])
+        asked.append(question.id)
+        if question.kind == "text":
+            event = engine.Text("A step.")
+        elif question.kind == "multi":
+            state, _ = engine.step(flow, state, engine.Toggle(question.choices[0].id))
+            event = engine.Done()
+        else:
+            event = engine.Choose(question.choices[-1].id)
+        state, outputs = engine.step(flow, state, event)
+    return asked, outputs
+
+
+def test_short_path_asks_only_the_core_questions() -> None:
+    state, outputs = engine.step(LEGAL, None, engine.Start())
+    ask = next(o for o in outputs if isinstance(o, engine.Ask))
+    assert (ask.question, ask.position) == ("path", 0)
+    state, outputs = engine.step(LEGAL, state, engine.Choose("short"))
+    asked, outputs = _answer_all(LEGAL, state, outputs)
+    assert asked == [
+        "instrument", "political_lead", "budget", "rules", "next_step", "actor", "horizon",
+        "obstacle",
+    ]  # fmt: skip
+    finished = next(o for o in outputs if isinstance(o, engine.Finished))
+    assert finished.short and finished.score is not None
+    assert (finished.score.overall.items, finished.score.overall.mean) == (4, 3.0)
+
+
+def test_a_territorys_path_is_not_asked() -> None:
+    territory = {"*": {"path": {"choice": "short"}}}
+    _, outputs = engine.step(LEGAL, None, engine.Start(), territory=territory)
+    ask = next(o for o in outputs if isinstance(o, engine.Ask))
+    assert (ask.question, ask.position, ask.total) == ("instrument", 1, 8)
+    assert engine.progress(LEGAL, None, territory=territory).total == 8
 
 
 def test_progress_for_menus() -> None:
-    assert engine.progress(LEGAL, None) == engine.Progress("new", 0, 10)
+    assert engine.progress(LEGAL, None) == engine.Progress("new", 0, 14)
     state, _ = engine.step(LEGAL, None, engine.Start())
+    state, _ = engine.step(LEGAL, state, engine.Choose("full"))
     state, _ = engine.step(LEGAL, state, engine.Choose("0"))
     state, _ = engine.step(LEGAL, state, engine.Skip())
+    # instrument 0 hides definition, entities and continuity; the choice of path is no question
+    assert engine.progress(LEGAL, state) == engine.Progress("active", 1, 11)
+    for _ in range(3):  # to consistency, instrument, then the choice of path
+        state, _ = engine.step(LEGAL, state, engine.Back())
+    state, _ = engine.step(LEGAL, state, engine.Choose("short"))
     assert engine.progress(LEGAL, state) == engine.Progress("active", 1, 8)

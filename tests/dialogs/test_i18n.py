@@ -129,16 +129,47 @@ def test_translation_and_locale_numbers() -> None:
 
 
 def test_plurals() -> None:
-    line = Np_(
-        "You answered {answered} of {count} scored question with a level.",
-        "You answered {answered} of {count} scored questions with a level.",
-        8,
-        answered=6,
-    )
-    assert translator("en").text(line) == "You answered 6 of 8 scored questions with a level."
-    assert translator("fr").text(line) == (
-        "Vous avez répondu avec un niveau à 6 des 8 questions notées."
-    )
+    line = Np_("{count} question did not apply here.", "{count} questions did not apply here.", 4)
+    assert translator("en").text(line) == "4 questions did not apply here."
+    assert translator("es").text(line) == "4 preguntas no aplican aquí."
+    one = Np_("{count} question did not apply here.", "{count} questions did not apply here.", 1)
+    assert translator("fr").text(one) == "1 question ne s'applique pas ici."
+
+
+def test_a_context_gives_one_translation_per_question() -> None:
+    """ "None of these" agrees with each question's own choices (msgctxt: the question id)."""
+    spanish = translator("es")
+    stages = spanish.text(Msg("None of these", context="stages"))
+    services = spanish.text(Msg("None of these", context="services"))
+    assert stages != services
+    assert spanish.text(Msg("None of these", context="no-such-question")) == "None of these"
+    assert Msg("None.", context="labs").to_dict() == {"key": "None.", "context": "labs"}
+
+
+def test_every_flow_choice_has_a_translation_in_its_questions_context() -> None:
+    from dialogs.loader import load_flows
+
+    for language in TRANSLATED:
+        tr = translator(language)
+        missing = [
+            (q.id, c.label)
+            for flow in load_flows().values()
+            for q in flow.questions
+            for c in q.choices
+            for text in (c.label, c.description)
+            if text
+            and tr.text(Msg(text, context=c.context)) == text
+            and c.context is not None
+            and text not in SAME_IN_EVERY_LANGUAGE
+        ]
+        assert missing == [], language
+
+
+SAME_IN_EVERY_LANGUAGE = {
+    "No", "Microfinance", "Associations", "Co-construction", "Communication", "Agriculture",
+    "Culture",
+}  # fmt: skip
+"""Flow texts written the same in English and in Spanish or French."""
 
 
 def test_untranslated_falls_back_to_english() -> None:

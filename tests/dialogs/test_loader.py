@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogs.conditions import evaluate
 from dialogs.loader import FlowError, load_flows, load_flows_from, parse_flow
 from dialogs.model import FLOW_ID_LIMIT
 from storage.models import Answer, Conversation
@@ -21,7 +22,7 @@ questions:
   - id: first
     type: scale
     text: How is it?
-    levels: {0: None., 1: Some., 2: Good., 3: Great.}
+    levels: {0: {label: None}, 1: {label: Some}, 2: {label: Good}, 3: {label: Great}}
   - id: second
     type: choice
     text: Which?
@@ -65,9 +66,46 @@ def test_duplicate_question_id() -> None:
 
 
 def test_missing_scale_level() -> None:
-    assert problems(GOOD.replace(" 3: Great.", " 4: Great.")) == [
+    assert problems(GOOD.replace(" 3: {label: Great}", " 4: {label: Great}")) == [
         "demo.yaml:10: scale question 'first' is missing level 3",
         "demo.yaml:10: scale question 'first' has an unknown level '4'",
+    ]
+
+
+def test_a_level_needs_its_button_label_and_a_short_one() -> None:
+    assert problems(GOOD.replace("1: {label: Some}", "1: Some.")) == [
+        "demo.yaml:10: level 1 of 'first' needs a 'label' (its button) and may have a 'description'"
+    ]
+    assert problems(GOOD.replace("label: Some}", "label: Some of it and more of it}")) == [
+        "demo.yaml:10: the button of level 1 of 'first' is over 28 characters"
+    ]
+
+
+def test_core_questions_make_a_short_path() -> None:
+    flow = parse_flow(GOOD.replace("    type: choice\n", "    type: choice\n    core: true\n"), "d")
+    assert [q.id for q in flow.questions] == ["path", "first", "second"]
+    assert flow.has_paths and [c.id for c in flow.questions[0].choices] == ["short", "full"]
+    assert str(flow.question("second").when) == str(parse_flow(GOOD, "d").question("second").when)
+    short, full = {"demo": {"path": {"choice": "short"}}}, {"demo": {"path": {"choice": "full"}}}
+    first = flow.question("first")
+    assert first.when is not None
+    assert not evaluate(first.when, "demo", short)
+    assert evaluate(first.when, "demo", full) and evaluate(first.when, "demo", {})
+
+
+def test_at_most_four_scored_core_questions() -> None:
+    scale = "  - id: q{n}\n    type: scale\n    core: true\n    text: Q?\n" + (
+        "    levels: {{0: {{label: A}}, 1: {{label: B}}, 2: {{label: C}}, 3: {{label: D}}}}\n"
+    )
+    head = GOOD.split("questions:")[0] + "questions:\n"
+    assert problems(head + "".join(scale.format(n=n) for n in range(5))) == [
+        "demo.yaml:27: at most 4 scored questions may be core (the short path); found 5"
+    ]
+    reserved = GOOD.replace("id: second", "id: path").replace(
+        "    type: choice\n", "    type: choice\n    core: true\n"
+    )
+    assert problems(reserved) == [
+        "demo.yaml:1: question id 'path' is the choice of path; use another id"
     ]
 
 

@@ -32,52 +32,77 @@ async def test_a_whole_block_in_english(
     user = sandbox.user(601, "Ann", "en-GB")
     menu = await join(user, territory.join_code, "I agree")
     assert labels(menu)[7] == "Communication"
-    question = await tap(user, "Communication")
-    assert question.text.startswith("Communication strategies\n\nMany people do not know")
-    assert "\n\nQuestion 1 of 7\n\nIs there a communication plan for the SSE?" in question.text
+    path = await tap(user, "Communication")
+    assert path.text.startswith("Communication strategies\n\nMany people do not know")
+    assert path.text.endswith("How would you like to answer this block?")
+    assert labels(path) == ["Short (about 3 minutes)", "Full (all questions)"]
+    question = await tap(user, "Full (all questions)")
+    assert question.text.startswith("Question 1 of 11\n\nIs there a plan to make the SSE known?")
     assert labels(question) == [
-        "0 · Absent", "1 · Emerging", "2 · Established", "3 · Consolidated", "Don't know", "Skip ▶",
+        "0 · No plan", "1 · Some actions", "2 · A plan, few means", "3 · A plan with means",
+        "Don't know", "◀ Back", "Skip ▶",
     ]  # fmt: skip
-    question = await tap(user, "1 · Emerging")
-    assert question.text.startswith("Question 2 of 7")
+    before = len(user.messages)
+    await user.send_voice(b"OggS-fake-voice", 9)  # the group's reasons, on a button question
+    again = await next_prompt(user, before)
+    assert again.text.startswith("I kept this as a comment on the question. Now tap the answer")
+    assert "\n\nQuestion 1 of 11\n\nIs there a plan" in again.text
+    assert question.text.endswith("Comment: voice note (9 s)") and question.buttons == []
+    question = await tap(user, "1 · Some actions")
+    assert question.text.startswith("Question 2 of 11")
     await toggle(user, "Fairs")
     edited = await toggle(user, "Awards")
     assert labels(edited)[1:3] == ["✓ Fairs", "✓ Awards"]
     question = await tap(user, "Done ✓")
     assert edited.text.endswith("✓ Fairs, Awards") and edited.buttons == []
-    for level in ("2 · Established", "Don't know", "3 · Consolidated"):
+    for level in (
+        "2 · Some adapted",
+        "Don't know",
+        "3 · Regular, and heard",
+        "2 · A yearly report",
+    ):
         question = await tap(user, level)
-    assert question.text.startswith("Question 6 of 7")
+    assert question.text.startswith("Question 7 of 11")
     assert "Write your answer, or send a voice note." in question.text
     await say(user, "Our SSE week fills the main square <every> year & grows.")
-    menu = await say(user, "A public map of SSE entities.")
+    await say(user, "A public map of SSE organisations.")
+    for choice in ("Both together", "Within 2 years"):
+        await tap(user, choice)
+    menu = await tap(user, "Money")
     assert menu.text.startswith("Block finished: Communication strategies.")
-    assert "Your score: 2 of 3 · Established (67/100)." in menu.text
-    assert "You answered 4 of 5 scored questions with a level." in menu.text
+    assert "Your level: mostly established, 2 of 3." in menu.text  # (1 + 2 + 2 + 3 + 2) / 5
+    assert "You chose a level for 5 of the 6 questions that apply here." in menu.text
     assert menu.text.endswith("Choose a block. ✅ = finished.")
     assert labels(menu)[7] == "✅ Communication"
     texts = await stored(sessions, Answer, flow_id="communication", question_id="strength")
     assert texts[0].value == {"text": "Our SSE week fills the main square <every> year & grows."}
+    plan = await stored(sessions, Answer, flow_id="communication", question_id="plan")
+    voice = plan[-1].value["comments"][0]["voice"]
+    assert plan[-1].value == {"choice": "1", "comments": [{"voice": voice}]}
+    assert voice["duration"] == 9
 
 
-async def test_a_whole_block_in_spanish(
+async def test_a_short_path_in_spanish(
     sandbox: Sandbox, running_bot: RunningBot, territory: Territory
 ) -> None:
     carlos = sandbox.user(602, "Carlos", "es-AR")
     await join(carlos, territory.join_code, "Acepto")
-    question = await tap(carlos, "Datos")
-    assert "\n\nPregunta 1 de 8\n\n" in question.text
-    for level in ("2 · Establecido", "No sé"):
+    await tap(carlos, "Datos")
+    question = await tap(carlos, "Corta (unos 3 minutos)")
+    assert "Pregunta 1 de 8\n\n" in question.text
+    for level in ("2 · Uno, pero incompleto", "No sé"):
         question = await tap(carlos, level)
-    assert "¿Cómo se pueden desagregar los datos de la ESS?" in question.text
     await toggle(carlos, "Por sexo")
     await tap(carlos, "Listo ✓")
-    for level in ("1 · Incipiente", "0 · Ausente", "◀ Atrás", "1 · Incipiente", "2 · Establecido"):
+    for level in ("0 · Ninguno", "◀ Atrás", "1 · En discusión"):
         question = await tap(carlos, level)
+    assert question.text.startswith("Pregunta 5 de 8")  # the next step
     await tap(carlos, "Saltar ▶")
-    menu = await tap(carlos, "Saltar ▶")
-    assert "Tu puntaje: 1,35 de 3 · Incipiente (45/100)." in menu.text  # (2+.75+1+1+2)/5
-    assert "Datos · 6/8" in labels(menu), "two skipped questions wait for later"
+    menu = await tap(carlos, "Dinero")
+    # (2 + 0.75 + 1) / 3: the "don't know" stays in the base of what applies
+    assert "Tu nivel en la versión corta: mayormente incipiente, 1,2 de 3." in menu.text
+    assert "Elegiste un nivel en 3 de las 4 preguntas que aplican aquí." in menu.text
+    assert "Datos · 5/6" in labels(menu), "the skipped next step waits for later"
 
 
 async def test_a_whole_block_in_french_after_the_context_block(
@@ -90,22 +115,25 @@ async def test_a_whole_block_in_french_after_the_context_block(
         await tap(amina, choice)
     await toggle(amina, "Services sociaux")
     await tap(amina, "Terminé ✓")
-    await tap(amina, "Non")
-    await tap(amina, "Moins de 50")
+    for choice in ("Non", "Oui", "Moins de 50"):
+        await tap(amina, choice)
     before = len(amina.messages)
     await amina.send_voice(b"OggS-fake-voice", 12)
     menu = await next_prompt(amina, before)
     assert labels(menu)[0] == "✅ Votre territoire"
-    question = await tap(amina, "Accès aux marchés")
-    assert "\n\nQuestion 1 sur 4\n\n" in question.text  # no procurement power: 4 NA
-    await toggle(amina, "Labels")
+    await tap(amina, "Accès aux marchés")
+    question = await tap(amina, "Complète (toutes les questions)")
+    assert question.text.startswith("Question 1 sur 7\n\n")  # no procurement power: 5 NA
+    await toggle(amina, "Labels (signes de qualité)")
     await tap(amina, "Terminé ✓")
-    await tap(amina, "2 · Établi")
+    await tap(amina, "2 · Un programme")
     await say(amina, "Le marché des groupements de femmes.")
     await say(amina, "Ouvrir un point de vente à la mairie.")
-    assert (
-        "Votre score\u00a0: 1,5 sur 3 · Établi (50/100)." in amina.messages[-1].text
-    )  # (1 + 2) / 2
+    for choice in ("Les organisations de l'ESS", "D'ici 6 mois"):
+        await tap(amina, choice)
+    menu = await tap(amina, "Les compétences légales")
+    assert "Pas assez de réponses pour un score" in menu.text
+    assert "5 questions ne s'appliquent pas ici." in menu.text
     voice = await stored(sessions, Answer, flow_id="context", question_id="local_term")
     assert voice[0].value == {
         "voice": {"file_id": voice[0].value["voice"]["file_id"], "duration": 12}

@@ -85,7 +85,7 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
     assert row.profile == {
         "level": {"choice": "municipal"},
         "powers": {"choices": ["training"]},
-        "national_law": {"choice": "no"},
+        "sse_law": {"choice": "no"},
     }
     assert row.profile_at is not None
 
@@ -106,7 +106,7 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
         q: {"na": True, "auto": "territory"} for q in PROCUREMENT
     }
     context = await answer_values(sessions, "context")
-    assert not {"level", "powers", "national_law"} & set(context)
+    assert not {"level", "powers", "sse_law"} & set(context)
 
     # /profile again: the answers, then each question with its answer ticked, to change
     before = len(marie.messages)
@@ -123,7 +123,7 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
     assert row.profile == {
         "level": {"choice": "regional"},
         "powers": {"choices": ["procurement", "training"]},
-        "national_law": {"choice": "no"},
+        "sse_law": {"choice": "no"},
     }
 
     # forged or stale presses change nothing; participants are refused
