@@ -15,25 +15,39 @@ from storage.models import Answer, Participant
 
 Answers = dict[str, object]
 BLOCK = "Communication"
-LEVELS = {1: "1 · Emerging", 3: "2 · Established", 4: "Don't know", 5: "3 · Consolidated"}
+SHORT = "Short (about 3 minutes)"
+PRESSES = {
+    1: "1 · Some actions",
+    3: "Don't know",
+    4: "3 · Regular reports",
+    6: "Both together",
+    7: "Within 6 months",
+    8: "Money",
+}
+"""What each person presses on the short path, by question number (2: a multi-select, 5: the
+next step, written)."""
 EXPECTED = {
+    "path": {"choice": "short"},
     "plan": {"choice": "1"},
     "actions": {"choices": ["fairs"]},
-    "audiences": {"choice": "2"},
     "advocacy": {"dk": True},
     "results": {"choice": "3"},
+    "actor": {"choice": "together"},
+    "horizon": {"choice": "months"},
+    "obstacle": {"choice": "money"},
 }
-QUESTION = re.compile(r"Question (\d) of 7")
+QUESTION = re.compile(r"Question (\d) of 8")
 
 
-def texts_of(n: int) -> tuple[str, str]:
-    return f"Strength of person {n}", f"Next step of person {n}"
+def next_step_of(n: int) -> str:
+    return f"Next step of person {n}"
 
 
 @dataclass
 class Person:
-    """Joins with `code` and answers the Communication block, reacting to the newest prompt
-    (a message with buttons). When nothing comes back in `patience` seconds, sends /menu."""
+    """Joins with `code` and answers the Communication block on its short path, reacting to the
+    newest prompt (a message with buttons). When nothing comes back in `patience` seconds,
+    sends /menu."""
 
     user: SandboxUser
     n: int
@@ -54,6 +68,8 @@ class Person:
             await self.user.send_text(f"/start {self.code}")
         elif "I agree" in labels:
             await self.user.press("I agree", message=prompt)
+        elif SHORT in labels:
+            await self.user.press(SHORT, message=prompt)
         elif question is None:  # the menu
             block = next(label for label in labels if BLOCK in label)
             if block.startswith("✅"):
@@ -65,12 +81,12 @@ class Person:
         self.actions += 1
 
     async def answer(self, number: int, prompt: BotMessage, labels: list[str]) -> None:
-        if number in LEVELS:
-            await self.user.press(LEVELS[number], message=prompt)
+        if number in PRESSES:
+            await self.user.press(PRESSES[number], message=prompt)
         elif number == 2:
             await self.user.press("Done ✓" if "✓ Fairs" in labels else "Fairs", message=prompt)
         else:
-            await self.user.send_text(texts_of(self.n)[number - 6])
+            await self.user.send_text(next_step_of(self.n))
 
     def replied(self, acted: BotMessage | None, edits: int) -> bool:
         """A newer message with buttons, or the acted-on one edited and still with buttons (a
@@ -116,5 +132,4 @@ async def answers_by_person(sessions: async_sessionmaker[AsyncSession]) -> dict[
 
 
 def expected_answers(n: int) -> Answers:
-    strength, next_step = texts_of(n)
-    return EXPECTED | {"strength": {"text": strength}, "next_step": {"text": next_step}}
+    return EXPECTED | {"next_step": {"text": next_step_of(n)}}

@@ -11,25 +11,28 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.sandbox.server import Sandbox, SandboxUser
 from storage.models import ReceivedUpdate, Territory
 from tests.bot.harness import RunningBot, join, next_prompt, tap, toggle
-from tests.reliability.people import answers_by_person, expected_answers, texts_of
+from tests.reliability.people import answers_by_person, expected_answers, next_step_of
 
 PEOPLE = 100
 WAIT = 60.0
 
 
 async def answer_the_communication_block(user: SandboxUser, code: str, n: int) -> None:
-    """Join, agree, open a block and answer all of it: presses, a multi-select and texts."""
+    """Join, agree, open a block and answer its short path: presses, a multi-select and a
+    text."""
     await join(user, code, "I agree")
     await tap(user, "Communication")
-    await tap(user, "1 · Emerging")
+    await tap(user, "Short (about 3 minutes)")
+    await tap(user, "1 · Some actions")
     await toggle(user, "Fairs")
     await tap(user, "Done ✓")
-    for level in ("2 · Established", "Don't know", "3 · Consolidated"):
+    for level in ("Don't know", "3 · Regular reports"):
         await tap(user, level)
-    for text in texts_of(n):
-        before = len(user.messages)
-        await user.send_text(text)
-        await next_prompt(user, before, WAIT)
+    before = len(user.messages)
+    await user.send_text(next_step_of(n))
+    await next_prompt(user, before, WAIT)
+    for choice in ("Both together", "Within 6 months", "Money"):
+        await tap(user, choice)
 
 
 async def ask_for_figures(user: SandboxUser, code: str) -> list[str]:
