@@ -449,6 +449,8 @@ def territory_score_later(count: int) -> Msg:
 RESULTS_HEAD = N_("Your scores and {territory}'s, from 0 to 3:")
 RESULTS_LINE = N_("{block}: you {mine} · territory {theirs}")
 RESULTS_YOU = N_("You")
+# Translators: after a person's score in /results, e.g. "1.5 · Emerging (short path)".
+SHORT_PATH_MARK = N_("short path")
 
 
 def results_threshold(count: int) -> Msg:

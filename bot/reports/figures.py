@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.conditions import refs
-from dialogs.model import Flow
+from dialogs.model import PATH, SHORT, Flow
 from dialogs.scoring import score_flow
 from dialogs.summary import (
     MIN_GROUP,
@@ -99,6 +99,18 @@ def own_scores(
         flow.id: score_flow(flow, given).overall.mean
         for flow in flows.values()
         if flow.scored and flow.id in finished
+    }
+
+
+def short_path_blocks(
+    answers: Mapping[str, Mapping[str, object]], profile: Mapping[str, object] | None
+) -> set[str]:
+    """The blocks a person answered on the short path (their choice, or the territory's)."""
+    given = with_profile(answers, profile)  # type: ignore[arg-type]
+    return {
+        flow_id
+        for flow_id, own in given.items()
+        if isinstance(own.get(PATH), Mapping) and own[PATH].get("choice") == SHORT
     }
 
 

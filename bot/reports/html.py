@@ -189,7 +189,7 @@ def _td(text: str, numeric: bool = True) -> str:
     return f"<td{_num(numeric)}>{esc(text)}</td>"
 
 
-def _with_short_path(count: int, short_path: int, tr: Translator) -> str:
+def people_with_short_path(count: int, short_path: int, tr: Translator) -> str:
     """People with a score, and how many of those who answered took the short path."""
     if not short_path:
         return str(count)
@@ -260,7 +260,7 @@ def _scores(flow: Flow, figures: Sequence[TerritorySummaries], tr: Translator) -
                     _td(number(score.mean, tr)),
                     _td(level_word(score.mean, tr), numeric=False),
                     _td(str(score.percent)),
-                    _td(_with_short_path(score.count, summary.short_path, tr)),
+                    _td(people_with_short_path(score.count, summary.short_path, tr)),
                     _td(_share(summary.confidence, tr)),
                     _td(f"{number(score.minimum, tr)}–{number(score.maximum, tr)}"),
                     _td(f"{number(score.q1, tr)}–{number(score.q3, tr)}"),
@@ -680,7 +680,7 @@ def territory_page(
                     _td(number(score.mean, tr)),
                     _td(level_word(score.mean, tr), numeric=False),
                     _td(str(score.percent)),
-                    _td(_with_short_path(score.count, summary.short_path, tr)),
+                    _td(people_with_short_path(score.count, summary.short_path, tr)),
                     _td(_share(summary.confidence, tr)),
                     _td(f"{number(score.minimum, tr)}–{number(score.maximum, tr)}"),
                     _td(f"{number(score.q1, tr)}–{number(score.q3, tr)}"),

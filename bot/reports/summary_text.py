@@ -5,7 +5,7 @@ the radar charts. No channel here: a channel adds its buttons where a line asks 
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from babel.numbers import format_percent
@@ -481,8 +481,10 @@ def results_text(
     flows: Mapping[str, Flow],
     territory: str,
     tr: Translator,
+    short: Collection[str] = (),
 ) -> str:
-    """A line per finished block: the person's score in words, and the territory's."""
+    """A line per finished block: the person's score in words (marked when from the short
+    path, for the blocks in `short`), and the territory's."""
     by_flow = {b.flow_id: b for b in blocks}
     lines = [f"<b>{esc(tr(texts.RESULTS_HEAD, territory=territory))}</b>"]
     for flow in scored_flows(flows):
@@ -490,10 +492,13 @@ def results_text(
             continue
         own = mine[flow.id]
         stats = shared(by_flow.get(flow.id))
+        yours = f"{number(own, tr)} · {level_word(own, tr)}" if own is not None else "–"
+        if own is not None and flow.id in short:
+            yours += f" ({tr(texts.SHORT_PATH_MARK)})"
         line = tr(
             texts.RESULTS_LINE,
             block=short_title(flow, tr),
-            mine=f"{number(own, tr)} · {level_word(own, tr)}" if own is not None else "–",
+            mine=yours,
             theirs=number(stats.mean, tr) if stats is not None else "–",
         )
         lines.append(f"• {esc(line)}")

@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.conversations import is_open
 from bot.reports.charts import radar
-from bot.reports.figures import TerritoryFigures, own_scores, territory_figures
+from bot.reports.figures import (
+    TerritoryFigures,
+    own_scores,
+    short_path_blocks,
+    territory_figures,
+)
 from bot.reports.summary_text import (
     esc,
     pack,
@@ -212,7 +217,8 @@ async def _thanks(c: Context) -> Outgoing | str:
     if not mine:
         return "no finished block"
     figures = await c.figures()
-    results = results_text(mine, figures.blocks, c.flows, c.territory.name, c.tr)
+    short = short_path_blocks(answers, c.territory.profile)
+    results = results_text(mine, figures.blocks, c.flows, c.territory.name, c.tr, short)
     head = esc(c.tr(texts.THANKS, territory=c.territory.name))
     return c.reply(f"{head}\n\n{results}", html=True)
 

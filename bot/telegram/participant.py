@@ -25,6 +25,7 @@ from bot.reports.figures import (
     above_threshold,
     block_scores,
     own_scores,
+    short_path_blocks,
     territory_figures,
 )
 from bot.reports.summary_text import results_series, results_text, territory_line
@@ -408,7 +409,8 @@ async def results(
         out.say(tr(texts.RESULTS_NOTHING))
         return
     figures = await territory_figures(repo.session, territory, flows)
-    text = results_text(mine, figures.blocks, flows, territory.name, tr)
+    short = short_path_blocks(answers, territory.profile)
+    text = results_text(mine, figures.blocks, flows, territory.name, tr, short)
     axes, series = results_series(mine, figures.blocks, flows, territory.name, tr)
     out.picture("results.png", partial(radar, axes, series), text)
 
