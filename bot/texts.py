@@ -370,6 +370,10 @@ SUMMARY_RADAR = N_("Scores per block, from 0 to 100. Lines: {lines}.")
 GROUPS = {"government": GROUP_GOVERNMENT, "sse": GROUP_SSE}
 BLOCK_SCORE = N_("Score: {mean} of 3 · {level} ({percent}/100)")
 BLOCK_NO_SCORE = N_("No score: nobody answered with a level.")
+BLOCK_TOO_FEW_LEVELS = N_(
+    "No score: a person's score needs a level on at least {minimum} questions, and nobody "
+    "gave that many."
+)
 NO_ANSWERS_IN = N_("No answers yet: {blocks}.")
 
 

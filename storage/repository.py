@@ -264,6 +264,15 @@ def hot_statements(dialect: str) -> HotStatements:
     )
 
 
+def button_answer(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What of an answer may be kept without its author: a button answer, without the
+    comments written or spoken on it; None for words, a voice note or comments alone."""
+    if value is None or "text" in value or "voice" in value:
+        return None
+    kept = {key: part for key, part in value.items() if key != "comments"}
+    return kept or None
+
+
 class Repository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -603,11 +612,11 @@ class Repository:
                 territory_id=a.territory_id,
                 flow_id=a.flow_id,
                 question_id=a.question_id,
-                value=a.value,
+                value=value,
                 answered_on=a.answered_at.date(),
             )
             for a in latest.values()
-            if a.value is not None and "text" not in a.value and "voice" not in a.value
+            if (value := button_answer(a.value)) is not None
         ]
         random.SystemRandom().shuffle(kept)
         await self.session.execute(delete(Answer).where(Answer.participant_id == participant.id))

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import texts
 from bot.reports.collector import collector_paused
 from bot.reports.xlsx import EMPTY, Cell, Workbook
+from dialogs.conditions import COMMENTS
 from dialogs.engine import SCALE_EXTRA_LABELS
 from dialogs.i18n import Translator, available_languages, language_name, translator
 from dialogs.model import DONT_KNOW, NOT_APPLICABLE, Flow, Question
@@ -237,6 +238,8 @@ class Labels:
             text = str(value["text"])
             return (text, text, None)
         if "voice" in value:
+            return self._describe(flow_id, question_id, value)
+        if COMMENTS in value:  # a button answer with what was written or said on it
             return self._describe(flow_id, question_id, value)
         choices = value.get("choices")
         if choices is not None:

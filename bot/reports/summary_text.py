@@ -16,7 +16,7 @@ from bot.reports.figures import TerritoryFigures, answered, shared
 from dialogs.i18n import Translator
 from dialogs.model import Flow
 from dialogs.render import VOICE_NOTE
-from dialogs.scoring import LEVEL_NAMES, level_of
+from dialogs.scoring import LEVEL_NAMES, MIN_ANSWERED, level_of
 from dialogs.summary import GROUPS, MIN_GROUP, BlockSummary, OpenAnswer, QuestionFigures, Stats
 from dialogs.texts import Msg, shortened
 from storage.reports import Progress
@@ -311,6 +311,8 @@ def block_section(
             level=level_word(score.mean, tr),
             percent=score.percent,
         )
+    elif any(q.levels for q in block.questions):  # levels, but nobody has 3
+        say(texts.BLOCK_TOO_FEW_LEVELS, minimum=MIN_ANSWERED)
     else:
         say(texts.BLOCK_NO_SCORE)
     people = tr.text(texts.block_people(block.respondents, block.finished))

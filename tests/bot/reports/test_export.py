@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.reports.export import Place, csv_table, file_name, gather, today_in, workbook
+from dialogs import engine
 from dialogs.i18n import translator
 from dialogs.loader import load_flows
+from dialogs.model import Question
 from storage.models import Territory
 from storage.repository import Repository
 from tests.exports import (
@@ -25,6 +27,7 @@ from tests.exports import (
     summaries,
     wall_clock,
 )
+from tests.seeding import Pick, Seeder, context, first_choice, level
 
 FLOWS = load_flows()
 
@@ -40,6 +43,8 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
     sessions: Sessions, territory: Territory
 ) -> None:
     await seed(sessions, territory)
+    seeder = Seeder.for_(sessions)  # P-0007: a multi-select that counts towards the score
+    await seeder.person(territory, {"coconstruction": first_choice}, language="fr")
     xlsx, table = await export(sessions, territory, "fr")
     found = sheets(xlsx)
     assert list(found)[:3] == ["Réponses", "Votre territoire", "Cadres juridiques"]
@@ -48,7 +53,7 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
     assert found["Réponses"][0] == (
         "Territoire",
         "Pseudonyme",
-        "Groupe d'acteurs",
+        "Groupe selon le rôle",
         "Id. du bloc",
         "Bloc",
         "Id. de la question",
@@ -70,10 +75,14 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
         r for r in long if r["Pseudonyme"] == "P-0001" and r["Id. de la question"] == "instrument"
     )
     assert first["Territoire"] == territory.name
-    assert first["Groupe d'acteurs"] == "Collectivité territoriale"
+    assert first["Groupe selon le rôle"] == "Collectivité locale"
     assert first["Bloc"] == "Cadres juridiques"
-    assert first["Question"].startswith("Votre collectivité a-t-elle un acte officiel")
-    assert (first["Réponse"], first["Valeur brute"], first["Score (0–3)"]) == ("2 · Établi", "2", 2)
+    assert first["Question"].startswith("Votre collectivité a-t-elle un texte officiel")
+    assert (first["Réponse"], first["Valeur brute"], first["Score (0–3)"]) == (
+        "2 · Adopté, peu appliqué",
+        "2",
+        2,
+    )
     assert first["Langue"] == "fr"
     assert isinstance(first["Date de réponse"], datetime)  # a real date and time: filters work
     assert first["Date de réponse"].tzinfo is None  # the wall-clock time in the territory's zone
@@ -91,14 +100,30 @@ async def test_the_long_sheet_holds_every_stored_answer_with_labels_in_french(
     assert (multi["Réponse"], multi["Valeur brute"], multi["Score (0–3)"]) == (
         "Coopératives",
         "cooperatives",
-        0.6,
+        None,  # a descriptive multi-select: no score
+    )
+    counted = next(
+        r for r in long if r["Pseudonyme"] == "P-0007" and r["Id. de la question"] == "stages"
+    )
+    assert (counted["Réponse"], counted["Valeur brute"], counted["Score (0–3)"]) == (
+        "Diagnostic des besoins",
+        "diagnosis",
+        0.6,  # one choice of the five that give a full score
+    )
+    path = next(
+        r for r in long if r["Pseudonyme"] == "P-0001" and r["Id. de la question"] == "path"
+    )
+    assert (path["Réponse"], path["Valeur brute"], path["Score (0–3)"]) == (
+        "Complète (toutes les questions)",
+        "full",
+        None,
     )
     voice = next(
         r for r in long if r["Pseudonyme"] == "P-0002" and r["Id. de la question"] == "strength"
     )
     assert (voice["Réponse"], voice["Valeur brute"]) == ("message vocal (12 s)", "voice")
-    assert [r["Groupe d'acteurs"] for r in long if r["Id. de la question"] == "role"] == [
-        "Collectivité territoriale"
+    assert [r["Groupe selon le rôle"] for r in long if r["Id. de la question"] == "role"] == [
+        "Collectivité locale"
     ] * 3 + ["Organisations de l'ESS"] * 3
     # the CSV: a byte order mark, then the same rows
     assert wall_clock(csv_rows(table)) == [as_text(row) for row in found["Réponses"]]
@@ -112,7 +137,8 @@ async def test_wide_sheets_have_a_row_per_person_and_a_0_1_column_per_choice(
     legal = records(sheets(xlsx)["Marcos jurídicos"])
     assert [r["Seudónimo"] for r in legal] == [f"P-000{n}" for n in range(1, 7)]
     first = legal[0]
-    assert first["instrument"] == "2 · Establecido"
+    assert first["instrument"] == "2 · Aprobada, poco aplicada"
+    assert first["path"] == "Completa (todas las preguntas)"
     assert first["entities"] == "Cooperativas"
     choices = [c.id for c in FLOWS["legal"].question("entities").choices]  # type: ignore[union-attr]
     assert [first[f"entities/{c}"] for c in choices] == [1] + [0] * (len(choices) - 1)
@@ -194,8 +220,9 @@ async def test_the_codebook_has_every_code_in_three_languages(
     assert rows[("legal", "instrument", None)][2] == "scale"
     level = rows[("legal", "instrument", "2")]
     assert level[4] == 2
-    assert level[5] == "2 · Established — Adopted, but narrow or little used."
-    assert level[7].startswith("2 · Établi — ")
+    assert level[5] == "2 · Adopted, little used — Adopted, but narrow or little used."
+    assert level[6] == "2 · Aprobada, poco aplicada — Aprobada, pero limitada o poco aplicada."
+    assert level[7] == "2 · Adopté, peu appliqué — Adopté, mais limité ou peu appliqué."
     assert rows[("legal", "entities", "cooperatives")][5:] == (
         "Cooperatives",
         "Cooperativas",
@@ -229,7 +256,7 @@ async def test_no_name_or_id_and_nothing_written_by_a_forgotten_person(
     assert "P-0006" not in {r["Pseudonyme"] for r in long}
     anonymous = [r for r in long if r["Pseudonyme"] is None]
     assert anonymous
-    assert {r["Groupe d'acteurs"] for r in anonymous} == {"Anonyme (données supprimées)"}
+    assert {r["Groupe selon le rôle"] for r in anonymous} == {"Anonyme (données supprimées)"}
     assert {r["Id. de la question"] for r in anonymous} >= {"role", "instrument", "entities"}
     assert not {"strength", "next_step", "local_term"} & {
         r["Id. de la question"] for r in anonymous
@@ -243,6 +270,46 @@ async def test_no_name_or_id_and_nothing_written_by_a_forgotten_person(
     ) == await stored(sessions, [territory])
     assert "P-0006" not in {row[1] for row in sheets(xlsx)["Cadres juridiques"]}
     assert wall_clock(csv_rows(table)) == [as_text(row) for row in sheets(xlsx)["Réponses"]]
+
+
+def commenting(question_id: str, words: str, pick: Pick) -> Pick:
+    """Write `words` while the question `question_id` waits for a button (a comment on it),
+    then answer it as `pick` does."""
+    said: set[str] = set()
+
+    def answer(question: Question) -> engine.Input:
+        if question.id == question_id and question_id not in said:
+            said.add(question_id)
+            return engine.Text(words)
+        return pick(question)
+
+    return answer
+
+
+async def test_a_comment_on_a_button_question_is_exported_and_goes_with_forget(
+    sessions: Sessions, territory: Territory
+) -> None:
+    seeder = Seeder.for_(sessions)
+    words = "Entre 1 et 2, parce que le texte n'est pas appliqué"
+    plan = {"context": context("sse_org"), "legal": commenting("instrument", words, level("2"))}
+    person = await seeder.person(territory, plan, language="fr")
+    xlsx, table = await export(sessions, territory, "fr")
+    row = next(
+        r for r in records(sheets(xlsx)["Réponses"]) if r["Id. de la question"] == "instrument"
+    )
+    assert (row["Pseudonyme"], row["Valeur brute"], row["Score (0–3)"]) == ("P-0001", "2", 2)
+    assert row["Réponse"].startswith("2 · Adopté, peu appliqué") and words in row["Réponse"]
+    assert words in table.decode("utf-8-sig")
+    async with sessions() as session, session.begin():
+        repo = Repository(session)
+        forgotten = await repo.participant("telegram", person.external_id)
+        assert forgotten is not None
+        await repo.forget_participant(forgotten)
+    xlsx, table = await export(sessions, territory, "fr")
+    assert words not in all_text(xlsx) + table.decode("utf-8-sig")
+    long = records(sheets(xlsx)["Réponses"])
+    kept = next(r for r in long if r["Id. de la question"] == "instrument")
+    assert (kept["Pseudonyme"], kept["Valeur brute"], kept["Score (0–3)"]) == (None, "2", 2)
 
 
 def test_file_names_are_safe_ascii_from_the_name_and_the_day() -> None:

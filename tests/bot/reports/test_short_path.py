@@ -1,5 +1,6 @@
-"""Scores from the short path are marked as such: in a person's /results, in the block's
-people line of /summary, and in the reports' people column."""
+"""Scores from the short path are marked as such (in a person's /results, in the block's
+people line of /summary, in the reports' people column), and a block with too few levels
+for a score says so."""
 
 from __future__ import annotations
 
@@ -52,3 +53,23 @@ def test_the_summary_and_the_report_count_who_took_the_short_path() -> None:
     assert "3 people answered, 0 finished. 2 of them took the short path" in lines
     assert people_with_short_path(3, 2, EN) == "3 (2 on the short path)"
     assert people_with_short_path(3, 0, EN) == "3"
+
+
+def test_a_block_with_levels_but_too_few_for_a_score_says_so() -> None:
+    """Without a power over purchasing, each person gives one level in markets: no score, and
+    the summary says why rather than "nobody answered with a level"."""
+    people = [
+        Someone(
+            f"P-{n}",
+            {
+                "context": {"powers": {"choices": ["training"]}},
+                "markets": {"path": {"choice": "full"}, "short_chains": {"choice": "2"}},
+            },
+        )
+        for n in range(3)
+    ]
+    block = summarise_block(FLOWS["markets"], people)
+    assert block.score is None and block.respondents == 3
+    lines = " ".join(line.html for line in block_section(block, FLOWS["markets"], EN, 3).lines)
+    assert "No score: a person's score needs a level on at least 3 questions" in lines
+    assert "nobody answered with a level" not in lines

@@ -71,15 +71,22 @@ def test_a_block_says_what_does_not_apply_and_why_and_where_views_differ() -> No
         Someone(f"P-{i}", "official", {"markets": {**scales("markets", "1"), share: {"na": True}}})
         for i in range(2)
     ] + [Someone("P-9", "sse_org", {"markets": scales("markets", "3")})]
-    profile = {"powers": {"choices": ["training"]}}  # no procurement: four questions do not apply
+    profile = {"powers": {"choices": ["training"]}}  # no procurement: five questions do not apply
     block = summarise_block(MARKETS, people, profile=profile)
-    text = "\n".join(line.html for line in block_section(block, MARKETS, FR, 10).lines)
-    assert "Sans objet ici\u00a0: 4 questions sur 6." in text
+    lines = [line.html for line in block_section(block, MARKETS, FR, 10).lines]
+    text = "\n".join(lines)
+    assert "Sans objet ici\u00a0: 5 questions sur 6." in text
     question = html.escape(FR(MARKETS.question(clauses).text), quote=False)
     assert f"• {question} <i>(d'après le profil du territoire)</i>" in text
+    by_profile = " <i>(d'après le profil du territoire)</i>"
+    purchasing = ["clauses", "share", "simple_procedures", "buyers_training", "paid_on_time"]
+    assert [line for line in lines if line.endswith(by_profile)] == [
+        f"• {html.escape(FR(MARKETS.question(q).text), quote=False)}{by_profile}"
+        for q in purchasing
+    ]
     block = summarise_block(MARKETS, people)
     text = "\n".join(line.html for line in block_section(block, MARKETS, ES, 10).lines)
-    assert "Opiniones distintas sobre «no aplica»:" in text
+    assert "Opiniones distintas sobre «No aplica»:" in text
     question = html.escape(ES(MARKETS.question(share).text), quote=False)
     assert f"• {question} <i>(no aplica: 2 · con un nivel: 1)</i>" in text
     assert "No aplica aquí: 1 pregunta de 6." in text
@@ -162,11 +169,11 @@ def test_radar_lines_for_groups_only_with_three_people() -> None:
     orgs = [Someone(f"P-{i}", "sse_org", {"legal": scales("legal", "3")}) for i in range(3, 5)]
     axes, series = radar_series(figures([*officials, *orgs]), FLOWS, FR)
     assert axes[0] == "Cadres juridiques" and len(axes) == 8
-    assert [s.name for s in series] == ["Territoire", "Collectivité territoriale"]
+    assert [s.name for s in series] == ["Territoire", "Collectivité locale"]
     assert series[0].values[0] == 1.8 / 3 * 100 and series[0].values[1] is None
     orgs.append(Someone("P-9", "network", {"legal": scales("legal", "2")}))
     _, series = radar_series(figures([*officials, *orgs]), FLOWS, FR)
-    names = ["Territoire", "Collectivité territoriale", "Organisations de l'ESS"]
+    names = ["Territoire", "Collectivité locale", "Organisations de l'ESS"]
     assert [s.name for s in series] == names
 
 

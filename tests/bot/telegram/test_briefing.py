@@ -29,11 +29,12 @@ FIRST_ID = 987_654_000
 
 
 def markets(value: str, step: str | None = None, voice: int | None = None) -> Pick:
-    """Level `value` on every scale, "don't know" on the multi-select (so the person's score
-    is exactly the level), `step` (or a voice note) as the proposed next step."""
+    """Level `value` on every scale but one, "don't know" on that one (paying on time) and on
+    the multi-select (so the person's score is exactly the level, with a level on 5 of the 6
+    scored questions), `step` (or a voice note) as the proposed next step."""
 
     def pick(question: Question) -> engine.Input:
-        if question.kind == "multi":
+        if question.kind == "multi" or question.id == "paid_on_time":
             return engine.Choose("dk")
         if question.id == "next_step":
             if voice is not None:
@@ -101,7 +102,7 @@ def expected_row(place: Place, language: str, level_word: str) -> list[str]:
     mean = round(statistics.fmean(place.levels), 2)
     ordered = sorted(place.levels)
     q1, _, q3 = statistics.quantiles(ordered, n=4, method="inclusive")
-    confidence = format_percent(round(5 / 6, 2), locale=language)  # 5 scales of 6 questions
+    confidence = format_percent(round(5 / 6, 2), locale=language)  # a level on 5 of 6
     return [
         place.territory.name,
         num(mean, language),

@@ -73,7 +73,10 @@ async def test_facilitators_get_the_workbook_and_the_csv_in_their_language(
     instrument = {
         r["Pseudonyme"]: r["Réponse"] for r in long if r["Id. de la question"] == "instrument"
     }
-    assert instrument["P-0001"] == "2 · Établi" and instrument["P-0003"] == "Je ne sais pas"
+    assert (
+        instrument["P-0001"] == "2 · Adopté, peu appliqué"
+        and instrument["P-0003"] == "Je ne sais pas"
+    )
     legal = records(found["Cadres juridiques"])
     assert [r["entities/cooperatives"] for r in legal] == [1, 1, None, 1, None, 1]
     assert [r["entities/mutuals"] for r in legal] == [0, 0, None, 0, None, 0]
@@ -84,7 +87,7 @@ async def test_facilitators_get_the_workbook_and_the_csv_in_their_language(
         summary.score.mean,
         summary.score.percent,
     )
-    assert scores["Collectivité territoriale"]["Moyenne (0–3)"] == summary.groups["government"].mean
+    assert scores["Collectivité locale"]["Moyenne (0–3)"] == summary.groups["government"].mean
     assert scores["Organisations de l'ESS"]["Moyenne (0–3)"] == summary.groups["sse"].mean
     codebook = found["Dictionnaire des codes"]
     assert codebook[0][-3:] == ("English", "Español", "Français")
@@ -131,7 +134,7 @@ async def test_after_forget_what_a_person_wrote_is_gone_from_the_export(
     long = records(sheets(xlsx)["Réponses"])
     anonymous = [r for r in long if r["Pseudonyme"] is None]
     assert anonymous
-    assert {r["Groupe d'acteurs"] for r in anonymous} == {"Anonyme (données supprimées)"}
+    assert {r["Groupe selon le rôle"] for r in anonymous} == {"Anonyme (données supprimées)"}
     assert not {"strength", "next_step", "local_term"} & {
         r["Id. de la question"] for r in anonymous
     }

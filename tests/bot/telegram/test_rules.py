@@ -102,7 +102,7 @@ async def test_an_old_menu_of_another_territory_opens_nothing_there(
     await lucia.wait(lambda: len(lucia.messages) > before)
     reply = lucia.messages[before]
     assert reply.text.startswith(
-        "Ese menú era de otro territorio. Ahora participas por Córdoba: estos son sus bloques."
+        "Ese menú era de otro territorio. Ahora participas en Córdoba: estos son sus bloques."
     )
     assert await conversations_in(sessions, cordoba) == []  # nothing was opened there
 

@@ -132,7 +132,7 @@ async def test_progress_and_summary_in_french(
     assert 400 <= width <= 1200 and 400 <= height <= 1200
     assert radar.text == (
         f"{territory.name}\nScores par bloc, de 0 à 100. "
-        "Courbes\u00a0: Territoire, Collectivité territoriale, Organisations de l'ESS."
+        "Courbes\u00a0: Territoire, Collectivité locale, Organisations de l'ESS."
     )
     whole = "\n".join(m.text for m in texts)
     assert all(len(m.markup) <= 4096 for m in texts)
@@ -142,17 +142,18 @@ async def test_progress_and_summary_in_french(
     assert (
         f"Stratégies de communication\nScore\u00a0: {expected} sur 3 · Établi (57/100)\n" in whole
     )
-    eighty = format_percent(0.8, locale="fr")
-    assert f"7 personnes ont répondu, dont 7 jusqu'au bout. Fiabilité\u00a0: {eighty}." in whole
+    # a level on 5 of the 6 scored questions: "don't know" on the multi-select of actions
+    confidence = format_percent(round(5 / 6, 2), locale="fr")
+    assert confidence == "83\u00a0%"
+    assert f"7 personnes ont répondu, dont 7 jusqu'au bout. Fiabilité\u00a0: {confidence}." in whole
     assert "Dispersion\u00a0: de 1 à 3\u202f; moitié centrale entre 1 et 2." in whole
     assert (
-        "Collectivité territoriale (3)\u00a0: 1 · Organisations de l'ESS (3)\u00a0: 2 · écart +1"
-        in whole
+        "Collectivité locale (3)\u00a0: 1 · Organisations de l'ESS (3)\u00a0: 2 · écart +1" in whole
     )
-    twenty = format_percent(0.2, locale="fr")
+    gaps = format_percent(round(1 / 6, 2), locale="fr")
     assert (
-        f"«\u00a0Je ne sais pas\u00a0»\u00a0: {twenty} (Collectivité territoriale {twenty}, "
-        f"Organisations de l'ESS {twenty})." in whole
+        f"«\u00a0Je ne sais pas\u00a0»\u00a0: {gaps} (Collectivité locale {gaps}, "
+        f"Organisations de l'ESS {gaps})." in whole
     )
     assert (
         "• P-0001 (fr)\u00a0: Idée <b>n°1</b> & plus (strength)" in whole
@@ -220,7 +221,8 @@ async def test_summary_in_spanish_voice_forget_and_small_groups(
     whole = "\n".join(m.text for m in texts)
     assert "Gobierno local (" not in whole and "Organizaciones de la ESS (" not in whole
     assert "3 personas respondieron (3 hasta el final)." in whole
-    assert "«No sé»: 20\xa0%." in whole  # no group has 3 people: no figure per group
+    # "don't know" on 1 of the 6 scored questions; no group has 3 people: no figure per group
+    assert "«No sé»: 17\xa0%." in whole
     assert "• P-0004 (es): 🎤 nota de voz (7 s)" in whole
     assert "• P-0004 (es): Mi idea (next_step)" in whole
     holding = next(m for m in texts if m.buttons)
@@ -243,15 +245,28 @@ async def test_summary_in_spanish_voice_forget_and_small_groups(
     assert await press_forged(carlos, holding.buttons[0]["callback_data"]) == gone
 
 
-async def answer_communication(user: SandboxUser, labels: dict[str, str]) -> BotMessage:
-    """Answer the Communication block with level 2 everywhere; the menu after it."""
+LEVEL_2 = {  # level 2 of the scale questions of Communication, in order, as the buttons say
+    "en": ["2 · A plan, few means", "2 · Some adapted", "2 · Often", "2 · Some campaigns",
+           "2 · A yearly report"],
+    "fr": ["2 · Un plan, peu de moyens", "2 · Certains sont adaptés", "2 · Souvent",
+           "2 · Pour quelques campagnes", "2 · Un rapport annuel"],
+}  # fmt: skip
+
+
+async def answer_communication(
+    user: SandboxUser, labels: dict[str, str], levels: list[str]
+) -> BotMessage:
+    """Answer the Communication block in full with level 2 on every scale and "don't know" on
+    the actions; skip the open questions, name what holds the area back; the menu after it."""
     await tap(user, labels["block"])
-    await tap(user, labels["level"])
+    await tap(user, labels["full"])
+    await tap(user, levels[0])
     await tap(user, labels["dk"])
-    for _ in range(3):
-        await tap(user, labels["level"])
+    for level in levels[1:]:
+        await tap(user, level)
     await tap(user, labels["skip"])
-    return await tap(user, labels["skip"])
+    await tap(user, labels["skip"])
+    return await tap(user, labels["obstacle"])
 
 
 async def test_participants_see_the_territory_from_the_third_respondent_and_results(
@@ -263,9 +278,16 @@ async def test_participants_see_the_territory_from_the_third_respondent_and_resu
     await join(ann, territory.join_code, "I agree")
     [nothing] = await command(ann, "/results", lambda ms: bool(ms))
     assert nothing.text.startswith("You have not finished a block yet. Choose one in /menu")
-    english = {"block": "Communication", "level": "2 · Established", "dk": "Don't know"}
-    menu = await answer_communication(ann, {**english, "skip": "Skip ▶"})
-    assert "Your score: 2 of 3 · Established (67/100)." in menu.text
+    english = {
+        "block": "Communication",
+        "full": "Full (all questions)",
+        "dk": "Don't know",
+        "skip": "Skip ▶",
+        "obstacle": "Money",
+    }
+    menu = await answer_communication(ann, english, LEVEL_2["en"])
+    assert "Your level: mostly established, 2 of 3." in menu.text
+    assert "You chose a level for 5 of the 6 questions that apply here." in menu.text
     assert "You will see the territory's score once 3 people have answered this block." in (
         menu.text
     )
@@ -273,9 +295,15 @@ async def test_participants_see_the_territory_from_the_third_respondent_and_resu
 
     lea = sandbox.user(1002, "Léa", "fr")
     await join(lea, territory.join_code, "J'accepte")
-    french = {"block": "Communication", "level": "2 · Établi", "dk": "Je ne sais pas"}
-    menu = await answer_communication(lea, {**french, "skip": "Passer ▶"})
-    assert "Votre score\u00a0: 2 sur 3 · Établi (67/100)." in menu.text
+    french = {
+        "block": "Communication",
+        "full": "Complète (toutes les questions)",
+        "dk": "Je ne sais pas",
+        "skip": "Passer ▶",
+        "obstacle": "L'argent",
+    }
+    menu = await answer_communication(lea, french, LEVEL_2["fr"])
+    assert "Votre niveau\u00a0: plutôt établi, 2 sur 3." in menu.text
     assert f"{territory.name}\u00a0: 2 sur 3 · Établi, d'après 3 personnes." in menu.text
 
     [results] = await command(lea, "/results", lambda ms: bool(ms))
@@ -323,12 +351,16 @@ async def test_looking_over_a_finished_block_keeps_it_finished(
     awa = sandbox.user(811, "Awa", "fr")
     await join(awa, territory.join_code, "J'accepte")
     await tap(awa, "Communication")
-    await tap(awa, "2 · Établi")
+    await tap(awa, "Complète (toutes les questions)")
+    await tap(awa, "2 · Un plan, peu de moyens")
     await toggle(awa, "Foires")
-    for label in ("Terminé ✓", "2 · Établi", "2 · Établi", "2 · Établi"):
+    for label in ("Terminé ✓", *LEVEL_2["fr"][1:]):
         await tap(awa, label)
     await say(awa, "Une semaine de l'ESS")
-    menu = await say(awa, "Une carte")
+    await say(awa, "Une carte")
+    for label in ("La collectivité", "D'ici 6 mois"):  # who takes the next step, and when
+        await tap(awa, label)
+    menu = await tap(awa, "L'argent")
     assert "✅ Communication" in [b["text"] for b in menu.buttons]
     await tap(awa, "✅ Communication")  # looks over her answers, then leaves
     menu = await reply_to(awa, "/menu")
