@@ -29,8 +29,9 @@ def test_flows_check(tmp_path: Path) -> None:
     result = cli("flows", "check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split()[:5] == ["context", "7", "questions", "0", "scored"]
-    assert lines[1].split()[:5] == ["legal", "10", "questions", "8", "scored"]
+    assert lines[0].split()[:5] == ["context", "8", "questions", "0", "scored"]
+    assert lines[1].split()[:5] == ["legal", "15", "questions", "8", "scored"]
+    assert lines[-1].split()[:5] == ["session", "6", "questions", "0", "scored"]
 
 
 CREATE = ["territory", "create", "--name", "Dakar <Plateau> & co", "--country", "sn"]
@@ -138,7 +139,7 @@ def test_territory_links_and_the_poster(tmp_path: Path) -> None:
         cwd=tmp_path,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    assert "Scannez avec votre téléphone" in svg.read_text()
+    assert "Scannez ce code avec votre téléphone" in svg.read_text()
     assert f"Poster: {svg}" in made.stdout
     assert "Facilitators: /start " in made.stdout
     assert "(for facilitators only, do not share widely)" in made.stdout

@@ -31,8 +31,8 @@ def test_answers_come_in_question_order_whatever_order_they_were_given_in() -> N
     ]
     answers = [line.strip() for line in lines if line.strip().startswith("→")]
     assert [a.split(" (")[0] for a in answers] == [
-        "→ 1 · Émergent",
-        "→ 2 · Établi",
-        "→ 3 · Consolidé",
+        "→ 1 · Projet ou discussion",
+        "→ 2 · Un plan, peu de moyens",
+        "→ 3 · Un plan avec des moyens",
         "→ A map.",
     ]

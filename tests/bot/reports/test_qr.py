@@ -31,7 +31,7 @@ def svg_lines(svg: bytes) -> list[tuple[str, float]]:
 @pytest.mark.parametrize(
     ("name", "language", "instruction"),
     [
-        ("Dakar", "fr", "Scannez avec votre téléphone pour donner votre avis sur Telegram"),
+        ("Dakar", "fr", "Scannez ce code avec votre téléphone pour donner votre avis sur Telegram"),
         (
             "Córdoba <Sur> & $alrededores$ — un nombre muy largo de territorio, "
             "con sus barrios y sus pueblos vecinos",
@@ -60,7 +60,7 @@ def test_the_svg_holds_the_name_large_the_instruction_and_the_link_as_text() -> 
     title = [text for text, size in lines if size == max(s for _, s in lines)]
     assert " ".join(title) == name
     words = " ".join(text for text, _ in lines)
-    assert "Scannez avec votre téléphone pour donner votre avis sur Telegram" in words
+    assert "Scannez ce code avec votre téléphone pour donner votre avis sur Telegram" in words
     assert lines[-1][0] == LINK
     root = ET.fromstring(svg)
     assert root.get("width") == "210mm" and root.get("height") == "297mm"

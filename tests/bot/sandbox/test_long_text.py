@@ -22,7 +22,8 @@ async def test_a_long_text_from_the_page_is_sent_in_parts_and_kept_whole(tmp_pat
         ama = await add_person(running, "Ama", "en")
         await join(ama, running.join_code, "I agree")
         await tap(ama, "Communication")
-        for _ in range(5):
+        await tap(ama, "Full (all questions)")
+        for _ in range(6):
             await tap(ama, "Skip ▶")
         long = " ".join(f"Practice {n}: a market day for SSE producers." for n in range(130))
         assert 4096 < len(long) < 8192
@@ -32,7 +33,8 @@ async def test_a_long_text_from_the_page_is_sent_in_parts_and_kept_whole(tmp_pat
             async with http.post(url, json={"text": long}) as response:
                 assert response.status == 200
         await ama.wait(lambda: any("I joined them" in t for t in ama.texts[before:]))
-        assert "Question 7 of 7" in (await next_prompt(ama, before)).text
+        asked = (await next_prompt(ama, before)).text
+        assert "Question 8 of 11" in asked and "next step" in asked
         sent = [w["text"] for w in running.sandbox.written[ama.id]][-2:]
         assert [len(part) for part in sent] == [4096, len(long) - 4096]
 

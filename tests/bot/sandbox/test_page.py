@@ -12,13 +12,17 @@ import wave
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.sandbox.app import RunningSandbox, page_routes, start_sandbox
 from bot.sandbox.server import Sandbox, api_routes
+from storage.models import Answer
 from tests.bot.harness import free_port, join, reply_to, tap
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -93,30 +97,42 @@ async def test_join_answer_two_questions_and_see_progress(
     await page.click("#join")
     await page.get_by_role("button", name="J'accepte").click()
     await page.get_by_role("button", name="Cadres juridiques").click()
-    await expect(chat).to_contain_text("Question 1 sur 10")
+    await expect(chat).to_contain_text("Quelle version de ce bloc choisissez-vous")
     title = chat.locator(".msg b", has_text="Cadres juridiques et institutionnels").last
     await expect(title).to_be_visible()  # the block's title, in bold as Telegram shows <b>
     assert int(await title.evaluate("b => getComputedStyle(b).fontWeight")) >= 700
-    await page.get_by_role("button", name="2 · Établi").click()
-    await expect(toast).to_have_text("Enregistré ✓")  # the bot's answer to the press
-    await expect(chat).to_contain_text("Question 2 sur 10")
-    closed = chat.locator(".msg", has_text="Question 1 sur 10")
-    await expect(closed.locator("b", has_text="✓ 2 · Établi")).to_be_visible()
-    await expect(
-        closed.locator("b", has_text="Cadres juridiques et institutionnels")
+    await page.get_by_role("button", name="Complète (toutes les questions)").click()
+    await expect(chat).to_contain_text("Question 1 sur 14")
+    chosen = chat.locator(".msg", has_text="Quelle version de ce bloc choisissez-vous")
+    await expect(chosen.locator("b", has_text="✓ Complète (toutes les questions)")).to_be_visible()
+    await expect(  # the closed message keeps its bold title
+        chosen.locator("b", has_text="Cadres juridiques et institutionnels")
     ).to_be_visible()
-    await page.get_by_role("button", name="1 · Émergent").click()
-    await expect(chat).to_contain_text("Question 3 sur 10")
+    await page.get_by_role("button", name="2 · Adopté, peu appliqué").click()
+    await expect(toast).to_have_text("Enregistré ✓")  # the bot's answer to the press
+    await expect(chat).to_contain_text("Question 2 sur 14")
+    closed = chat.locator(".msg", has_text="Question 1 sur 14")
+    await expect(closed.locator("b", has_text="✓ 2 · Adopté, peu appliqué")).to_be_visible()
+    await page.get_by_role("button", name="1 · Une mention vague").click()
+    await expect(chat).to_contain_text("Question 3 sur 14")
     voice = {"name": "note.wav", "mimeType": "audio/wav", "buffer": wav(3)}
     await page.set_input_files("#voice", files=[voice])
     await expect(chat.locator(".msg.mine").last).to_have_text("🎤 0:03")
-    await expect(chat).to_contain_text(
-        "Appuyez sur un des boutons ci-dessous."  # a voice note is no answer to a multi-select
+    await expect(chat.locator(".msg:not(.mine)").last).to_contain_text(  # kept, asked again
+        "J'ai gardé ce message comme commentaire sur la question. Maintenant, appuyez sur la "
+        "réponse qui convient le mieux.\n\nQuestion 3 sur 14"
     )
+
+    async def entities(session: AsyncSession) -> object:
+        query = select(Answer.value).where(Answer.question_id == "entities")
+        return (await session.scalars(query)).one()
+
+    stored = await running_sandbox.database.run(entities)
+    assert stored == {"comments": [{"voice": {"file_id": ANY, "duration": 3}}]}
     assert "<b>" not in await chat.inner_text()
     await page.fill("#text", "/menu")
     await page.click("#composer button[type=submit]")
-    progress = page.get_by_role("button", name="Cadres juridiques · 2/10")
+    progress = page.get_by_role("button", name="Cadres juridiques · 2/14")
     await expect(progress.last).to_be_visible()
     await page.screenshot(path=str(tmp_path / "sandbox.png"), full_page=True)
 
@@ -137,8 +153,9 @@ async def test_people_and_chats_survive_a_reload_and_a_restart(page: Any, tmp_pa
         await page.click("#join")
         await page.get_by_role("button", name="J'accepte").click()
         await page.get_by_role("button", name="Cadres juridiques").click()
-        await page.get_by_role("button", name="2 · Établi").click()
-        await expect(chat).to_contain_text("Question 2 sur 10")
+        await page.get_by_role("button", name="Complète (toutes les questions)").click()
+        await page.get_by_role("button", name="2 · Adopté, peu appliqué").click()
+        await expect(chat).to_contain_text("Question 2 sur 14")
         await page.fill("#name", "Kofi")
         await page.select_option("#language", "en")
         await page.click("#add")
@@ -150,18 +167,18 @@ async def test_people_and_chats_survive_a_reload_and_a_restart(page: Any, tmp_pa
         await expect(tabs.locator(".active")).to_have_text("Kofi (en)")
         await expect(chat).to_contain_text("Before we start, here is what I keep")
         await tabs.get_by_role("button", name="Aminata (fr)").click()
-        await expect(chat).to_contain_text("Question 2 sur 10")
+        await expect(chat).to_contain_text("Question 2 sur 14")
 
         await running.stop()
         await expect(page.locator("#status")).to_contain_text("The sandbox is not running")
         running = await start_sandbox("127.0.0.1", port, database_url, state)
         await expect(page.locator("#status")).to_be_hidden()
-        await page.get_by_role("button", name="1 · Émergent").last.click()
-        await expect(chat).to_contain_text("Question 3 sur 10")
+        await page.get_by_role("button", name="1 · Une mention vague").last.click()
+        await expect(chat).to_contain_text("Question 3 sur 14")
 
         await page.reload()
         await expect(tabs.get_by_role("button")).to_have_text(["Aminata (fr)", "Kofi (en)"])
-        await expect(chat).to_contain_text("Question 3 sur 10")
+        await expect(chat).to_contain_text("Question 3 sur 14")
         await tabs.get_by_role("button", name="Kofi (en)").click()
         await page.get_by_role("button", name="I agree").click()
         await expect(chat).to_contain_text("Legal frameworks")
@@ -187,11 +204,13 @@ async def test_a_voice_note_from_the_page_has_the_length_of_its_file(
     await page.click("#join")
     await page.get_by_role("button", name="I agree").click()
     await page.get_by_role("button", name="Your territory").click()
-    for choice in ("SSE organization", "A group of 2 to 5", "Town or city"):
+    for choice in ("SSE organisation", "A group of 2 to 5", "Town or city"):
         await page.get_by_role("button", name=choice).click()
     await page.get_by_role("button", name="Social services").click()
     await page.get_by_role("button", name="Done ✓").click()
-    await page.get_by_role("button", name="No", exact=True).click()
+    await page.get_by_role("button", name="No", exact=True).click()  # a law on the SSE
+    await expect(chat).to_contain_text("Is there a national or regional law on cooperatives?")
+    await page.get_by_role("button", name="No", exact=True).last.click()
     await page.get_by_role("button", name="Fewer than 50").click()
     await expect(chat).to_contain_text("What do people in your territory call the SSE?")
     voice = {"name": "what-we-call-it.wav", "mimeType": "audio/wav", "buffer": wav(14)}
@@ -217,7 +236,8 @@ async def test_on_a_phone_the_chat_scrolls_and_the_composer_stays_in_sight(
     ana = sandbox.user_handle(max(sandbox.users))
     await join(ana, running_sandbox.join_code, "Acepto")
     await tap(ana, "Marcos jurídicos")
-    for _ in range(14):  # a long chat: each message answered, the question asked again
+    await tap(ana, "Completa (todas las preguntas)")
+    for _ in range(14):  # a long chat: each message kept as a comment, the question asked again
         await reply_to(ana, "no sé")
     chat = page.locator("#chat")
     shown = len(ana.messages) + len(sandbox.written[ana.id])
@@ -253,8 +273,8 @@ async def test_on_a_phone_the_chat_scrolls_and_the_composer_stays_in_sight(
     assert layout["lastButtons"] and all(layout["lastButtons"]), layout
     assert all(layout["lastButtonsInChat"]), layout
     await page.screenshot(path=str(tmp_path / "phone.png"))
-    await chat.locator(".msg").last.get_by_role("button", name="1 · Incipiente").click()
-    await expect(chat).to_contain_text("Pregunta 2 de 10")
+    await chat.locator(".msg").last.get_by_role("button", name="1 · Borrador o debate").click()
+    await expect(chat).to_contain_text("Pregunta 2 de 13")
     await page.fill("#text", "Hola")
     await page.click("#composer button[type=submit]")
     await expect(chat.locator(".msg.mine").last).to_have_text("Hola")

@@ -46,8 +46,9 @@ async def test_the_sandbox_survives_a_restart(tmp_path: Path) -> None:
         marie = await add_person(running, "Marie", "fr")
         await join(marie, running.join_code, "J'accepte")
         await tap(marie, "Cadres juridiques")
-        question = await tap(marie, "1 · Émergent")
-        assert question.text.startswith("Question 2 sur 10")
+        await tap(marie, "Complète (toutes les questions)")
+        question = await tap(marie, "1 · Projet ou discussion")
+        assert question.text.startswith("Question 2 sur 13")
         seen = marie.texts
     finally:
         await running.stop()
@@ -58,10 +59,10 @@ async def test_the_sandbox_survives_a_restart(tmp_path: Path) -> None:
         assert await people(running) == [{"id": marie.id, "name": "Marie", "language": "fr"}]
         marie = running.sandbox.user_handle(marie.id)
         assert marie.texts == seen, "her chat is there, as on Telegram"
-        question = await tap(marie, "3 · Consolidé")  # a button sent before the restart
-        assert question.text.startswith("Question 3 sur 10")
+        question = await tap(marie, "3 · Claire et complète")  # a button sent before the restart
+        assert question.text.startswith("Question 3 sur 13")
         menu = await say(marie, "/menu")  # a message after the restart is answered
-        assert "Cadres juridiques · 2/10" in labels(menu)
+        assert "Cadres juridiques · 2/13" in labels(menu)
 
         ana = await add_person(running, "Ana", "es")
         assert ana.id != marie.id

@@ -50,7 +50,8 @@ async def test_a_nudge_resumes_the_block_and_stop_ends_them(
     amina = sandbox.user(701, "Aminata", "fr")
     await join(amina, territory.join_code, "J'accepte")
     await tap(amina, "Cadres juridiques")
-    await tap(amina, "1 · Émergent")  # then she stops: a customer came
+    await tap(amina, "Complète (toutes les questions)")
+    await tap(amina, "1 · Projet ou discussion")  # then she stops: a customer came
     timer = scheduling(running_bot)
     now = await quiet_for(sessions, 25)
     before = len(amina.messages)
@@ -230,7 +231,9 @@ async def test_the_running_bot_plans_and_sends_on_its_own_timer(
     await running.start()
     try:
         await newcomer.wait(lambda: bool(newcomer.messages), timeout=15)
-        assert newcomer.messages[0].text.startswith("Bienvenue à Dakar <Plateau> & Co\u202f!")
+        assert newcomer.messages[0].text.startswith(
+            "Bienvenue\u202f! Vous participez pour Dakar <Plateau> & Co."
+        )
     finally:
         await running.stop()
     [row] = await rows(sessions)

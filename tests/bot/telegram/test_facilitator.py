@@ -27,7 +27,7 @@ async def test_the_facilitator_code_gives_the_role_after_the_same_consent(
     assert menu.text.startswith(welcome)
     carlos = sandbox.user(702, "Carlos", "es")
     menu = await join(carlos, territory.join_code, "Acepto")
-    assert menu.text.startswith(f"¡Bienvenida/o a {territory.name}!")
+    assert menu.text.startswith(f"¡Te damos la bienvenida a {territory.name}!")
     assert await roles(sessions) == [(1, "facilitator"), (2, "participant")]
     help_text = (await reply_to(marie, "/help")).text
     assert "/summary – résultats par bloc" in help_text

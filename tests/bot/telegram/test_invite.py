@@ -81,7 +81,7 @@ async def test_invite_gives_both_links_and_a_poster_whose_code_is_the_join_link(
     assert svg.file_name == "poster-dakar-plateau-co.svg"
     words = svg_text(file_of(sandbox, svg))
     assert words.startswith(territory.name)
-    assert "Scannez avec votre téléphone pour donner votre avis sur Telegram" in words
+    assert "Scannez ce code avec votre téléphone pour donner votre avis sur Telegram" in words
     assert words.endswith(join_link)
 
 

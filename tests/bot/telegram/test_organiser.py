@@ -70,7 +70,7 @@ async def test_an_organiser_creates_a_territory_step_by_step(
     assert session.text.startswith(
         "¿Cuándo es la sesión, en hora de America/Argentina/Cordoba? Escribe la fecha"
     )
-    assert [b["text"] for b in session.buttons] == ["Omitir"]
+    assert [b["text"] for b in session.buttons] == ["Saltar"]
     reply = await reply_to(lucia, "mañana a las 4")
     assert reply.text.startswith("No entiendo «mañana a las 4» como fecha y hora.")
     reply = await reply_to(lucia, "2027-06-01 16:15")

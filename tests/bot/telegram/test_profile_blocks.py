@@ -16,7 +16,7 @@ from storage.repository import Repository
 from tests.bot.harness import RunningBot, join, next_prompt, reply_to, say, tap, toggle
 
 Sessions = async_sessionmaker[AsyncSession]
-PROCUREMENT = ("clauses", "share", "procedures", "payment")
+PROCUREMENT = ("clauses", "share", "simple_procedures", "buyers_training", "paid_on_time")
 
 
 def labels(message: BotMessage) -> list[str]:
@@ -92,15 +92,24 @@ async def test_the_profile_is_asked_once_and_replaces_participants_answers(
     carlos = sandbox.user(802, "Carlos", "es")
     await join(carlos, territory.join_code, "Acepto")
     question = await tap(carlos, "Tu territorio")
-    for n, label in enumerate(("Organización de la ESS", "Solo/a", "Menos de 50"), 1):
-        assert f"Pregunta {n} de 4" in question.text, question.text
-        assert "nivel de gobierno" not in question.text and "ley" not in question.text
+    answers = ("Organización de la ESS", "Por mi cuenta", "En preparación", "Menos de 50")
+    settled_by_the_profile = (
+        "nivel de gobierno",
+        "competencias",
+        "ley nacional o regional sobre la ESS",
+    )
+    for n, label in enumerate(answers, 1):
+        assert f"Pregunta {n} de 5" in question.text, question.text
+        for settled in settled_by_the_profile:
+            assert settled not in question.text, question.text
         question = await tap(carlos, label)
-    assert "Pregunta 4 de 4" in question.text
+    assert "Pregunta 5 de 5" in question.text
     menu = await say(carlos, "Economía popular")
     assert labels(menu)[0] == "✅ Tu territorio"
-    question = await tap(carlos, "Acceso a los mercados")
-    assert "Pregunta 1 de 4" in question.text  # the profile has no procurement power
+    await tap(carlos, "Acceso a los mercados")
+    question = await tap(carlos, "Completa (todas las preguntas)")
+    assert "Pregunta 1 de 7" in question.text  # the profile has no procurement power
+    assert "¿Qué herramientas ayudan a la ESS a vender en el mercado privado?" in question.text
     markets = await answer_values(sessions, "markets")
     assert {q: markets[q] for q in PROCUREMENT} == {
         q: {"na": True, "auto": "territory"} for q in PROCUREMENT
@@ -171,7 +180,7 @@ async def test_dont_know_in_the_profile_leaves_the_question_to_participants(
         "Participants are not asked these questions any more."
     )
     question = await tap(ann, "Your territory")
-    assert "Question 1 of 6" in question.text
+    assert "Question 1 of 7" in question.text
 
 
 async def test_blocks_close_group_links_and_first_blocks(
@@ -193,14 +202,14 @@ async def test_blocks_close_group_links_and_first_blocks(
     assert "⛔ Access to markets" in labels(shown)
     row = await territory_row(sessions, territory.id)
     assert row.open_blocks is not None and "markets" not in row.open_blocks
-    assert len(row.open_blocks) == 7
+    assert len(row.open_blocks) == 8
 
     # the old menu button of the closed block is answered kindly; the menu has it no more
     before = len(amina.messages)
     await amina.press("Accès aux marchés", message=old_menu)
     menu = await next_prompt(amina, before)
     assert menu.text == "Ce bloc est maintenant fermé. Voici les blocs ouverts."
-    assert "Accès aux marchés" not in labels(menu) and len(labels(menu)) == 8
+    assert "Accès aux marchés" not in labels(menu) and len(labels(menu)) == 9
     assert "Accès aux marchés" not in labels(await say(amina, "/menu"))
 
     # a break-out group's link: two blocks, the first picked first

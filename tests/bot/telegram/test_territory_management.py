@@ -88,8 +88,10 @@ async def test_a_closed_territory_takes_no_new_people_and_those_in_go_on(
     # Aminata is in: her link opens the menu, and she goes on answering
     menu = await reply_to(aminata, f"/start {code}")
     assert menu.text.startswith(f"Vous participez déjà pour {NAME}.")
-    question = await tap(aminata, "Communication")
-    assert "Question 1 sur 7" in question.text
+    path = await tap(aminata, "Communication")
+    assert path.text.endswith("Quelle version de ce bloc choisissez-vous\u202f?")
+    question = await tap(aminata, "Complète (toutes les questions)")
+    assert "Question 1 sur 11" in question.text
 
     await operator("territory", "reopen", territory.facilitator_code)
     again = sandbox.user(806, "Again", "es")
