@@ -19,7 +19,7 @@ SHORT = "Short (about 3 minutes)"
 PRESSES = {
     1: "1 · Some actions",
     3: "Don't know",
-    4: "3 · Regular reports",
+    4: "3 · Reports with figures",
     6: "Both together",
     7: "Within 6 months",
     8: "Money",

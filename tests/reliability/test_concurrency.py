@@ -26,7 +26,7 @@ async def answer_the_communication_block(user: SandboxUser, code: str, n: int) -
     await tap(user, "1 · Some actions")
     await toggle(user, "Fairs")
     await tap(user, "Done ✓")
-    for level in ("Don't know", "3 · Regular reports"):
+    for level in ("Don't know", "3 · Reports with figures"):
         await tap(user, level)
     before = len(user.messages)
     await user.send_text(next_step_of(n))

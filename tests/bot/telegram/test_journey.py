@@ -18,15 +18,23 @@ async def test_join_by_deep_link_consent_and_first_question(
     assert [b["text"] for b in consent.buttons][:2] == ["J'accepte", "Non, merci"]
     await amina.press("J'accepte")
     [menu] = await amina.wait_new()
-    assert menu.text.startswith("Bienvenue à Dakar <Plateau> & Co")
+    assert menu.text.startswith("Bienvenue\u202f! Vous participez pour Dakar <Plateau> & Co.")
     assert consent.buttons == [] and consent.text.endswith("\n\n✓ J'accepte")
     assert [b["text"] for b in menu.buttons][:2] == ["Votre territoire", "Cadres juridiques"]
     await amina.press("Cadres juridiques")
+    [path] = await amina.wait_new()
+    assert path.text.startswith("Cadres juridiques et institutionnels\n\nLes lois")
+    assert "<b>Cadres juridiques et institutionnels</b>" in path.markup
+    assert path.text.endswith("Quelle version de ce bloc choisissez-vous\u202f?")
+    assert [b["text"] for b in path.buttons] == [
+        "Courte (environ 3 minutes)",
+        "Complète (toutes les questions)",
+    ]
+    await amina.press("Complète (toutes les questions)")
     [question] = await amina.wait_new()
-    assert question.text.startswith("Cadres juridiques et institutionnels\n\nLes lois")
-    assert "\n\nQuestion 1 sur 10\n\n" in question.text
-    assert "<b>Cadres juridiques et institutionnels</b>" in question.markup
-    await amina.press("2 · Établi")
+    assert path.buttons == [] and path.text.endswith("✓ Complète (toutes les questions)")
+    assert question.text.startswith("Question 1 sur 14\n\nVotre collectivité a-t-elle un texte")
+    await amina.press("2 · Adopté, peu appliqué")
     [second] = await amina.wait_new()
-    assert second.text.startswith("Question 2 sur 10")
-    assert question.buttons == [] and question.text.endswith("✓ 2 · Établi")
+    assert second.text.startswith("Question 2 sur 14")
+    assert question.buttons == [] and question.text.endswith("✓ 2 · Adopté, peu appliqué")

@@ -35,18 +35,19 @@ async def test_a_language_changed_mid_block_asks_the_question_again_in_it(
     user = sandbox.user(1201, "Awa", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Communication")
-    old = await tap(user, "1 · Emerging")
-    assert old.text.startswith("Question 2 of 7")
+    await tap(user, "Full (all questions)")
+    old = await tap(user, "1 · Some actions")
+    assert old.text.startswith("Question 2 of 11")
     await say(user, "/language")
     before = len(user.messages)
     await user.press("Français")
     again = await next_prompt(user, before)
-    assert "C'est fait. Je vous écrirai en français." in user.texts
-    assert again.text.startswith("Question 2 sur 7")
+    assert "C'est fait. Langue choisie\u00a0: français." in user.texts
+    assert again.text.startswith("Question 2 sur 11\n\nQuelles actions rendent l'ESS visible")
     assert "◀ Retour" in labels(again) and "Passer ▶" in labels(again)
     assert old.buttons == [], "the question in the old language keeps no live buttons"
     menu = await tap(user, "◀ Retour")
-    assert menu.text.startswith("Question 1 sur 7")
+    assert menu.text.startswith("Question 1 sur 11\n\nExiste-t-il un plan")
 
 
 async def test_spanish_says_its_own_name_in_lower_case(
@@ -64,20 +65,26 @@ async def test_a_typed_level_and_voice_notes_close_their_question_like_a_press(
 ) -> None:
     user = sandbox.user(1203, "Eve", "en")
     await join(user, territory.join_code, "I agree")
-    first = await tap(user, "Communication")
+    await tap(user, "Communication")
+    first = await tap(user, "Full (all questions)")
     second = await say(user, "2")
-    assert first.text.endswith("\n\n✓ 2 · Established") and first.buttons == []
-    assert second.text.startswith("Question 2 of 7")
+    assert first.text.endswith("\n\n✓ 2 · A plan, few means") and first.buttons == []
+    assert second.text.startswith("Question 2 of 11")
     await tap(user, "Skip ▶")
-    for _ in range(3):
-        sixth = await tap(user, "Don't know")
-    assert sixth.text.startswith("Question 6 of 7")
-    seventh = await voice(user, 14)
-    assert sixth.text.endswith("\n\n✓ voice note (14 s)") and sixth.buttons == []
-    menu = await voice(user, 9)  # the block's last answer
+    for _ in range(4):
+        seventh = await tap(user, "Don't know")
+    assert seventh.text.startswith("Question 7 of 11")
+    eighth = await voice(user, 14)
+    assert seventh.text.endswith("\n\n✓ voice note (14 s)") and seventh.buttons == []
+    actor = await voice(user, 9)  # the block's last written question
+    assert eighth.text.endswith("\n\n✓ voice note (9 s)") and eighth.buttons == []
+    assert actor.text.startswith("Question 9 of 11\n\nWho should take this step?")
+    await tap(user, "Both together")
+    last = await tap(user, "Within 2 years")
+    menu = await tap(user, "Money")
     assert menu.text.startswith("Block finished")
-    assert seventh.text.endswith("\n\n✓ voice note (9 s)")
-    assert seventh.buttons == [], "no Back or Skip stays live under the last question"
+    assert last.text.startswith("Question 11 of 11") and last.text.endswith("\n\n✓ Money")
+    assert last.buttons == [], "no Back or Skip stays live under the last question"
 
 
 async def test_a_written_answer_closes_its_question_with_its_beginning(
@@ -86,8 +93,10 @@ async def test_a_written_answer_closes_its_question_with_its_beginning(
     user = sandbox.user(1204, "Inés", "es")
     await join(user, territory.join_code, "Acepto")
     await tap(user, "Comunicación")
-    for _ in range(5):
+    await tap(user, "Completa (todas las preguntas)")
+    for _ in range(6):
         question = await tap(user, "Saltar ▶")
+    assert question.text.startswith("Pregunta 7 de 11\n\n¿Qué fortaleza")
     long = "Una semana de la ESS en la plaza principal, cada año, con ferias y premios locales."
     await say(user, long)
     assert question.text.endswith(f"\n\n✓ {long[:59].rstrip()}…")
@@ -100,21 +109,26 @@ async def test_questions_left_for_later_keep_a_block_unfinished_and_come_first(
     user = sandbox.user(1205, "Luc", "fr")
     await join(user, territory.join_code, "J'accepte")
     await tap(user, "Communication")
+    await tap(user, "Complète (toutes les questions)")
     await tap(user, "Passer ▶")
     await tap(user, "Passer ▶")
-    for _ in range(3):
+    for _ in range(4):
         await tap(user, "Je ne sais pas")
     await say(user, "La semaine de l'ESS sur la place du marché.")
-    menu = await say(user, "Une carte publique des entités de l'ESS.")
-    assert "Communication · 5/7" in labels(menu), "two questions are left for later"
-    first = await tap(user, "Communication · 5/7")
+    await say(user, "Une carte publique des organisations de l'ESS.")
+    for choice in ("Les deux ensemble", "D'ici 2 ans"):
+        await tap(user, choice)
+    menu = await tap(user, "L'argent")
+    assert "Communication · 9/11" in labels(menu), "two questions are left for later"
+    first = await tap(user, "Communication · 9/11")
     assert "Vous avez laissé 2 questions pour plus tard. Voici la première." in first.text
-    assert "\n\nQuestion 1 sur 7\n\n" in first.text
-    await tap(user, "1 · Émergent")
+    assert "\n\nQuestion 1 sur 11\n\nExiste-t-il un plan" in first.text
+    await tap(user, "1 · Quelques actions")
     menu = await tap(user, "Passer ▶")
-    assert "Communication · 6/7" in labels(menu)
-    again = await tap(user, "Communication · 6/7")
+    assert "Communication · 10/11" in labels(menu)
+    again = await tap(user, "Communication · 10/11")
     assert "Vous avez laissé 1 question pour plus tard. La voici." in again.text
+    assert "\n\nQuestion 2 sur 11\n\nQuelles actions" in again.text
 
 
 async def test_a_finished_block_looked_over_shows_what_was_written(
@@ -123,26 +137,31 @@ async def test_a_finished_block_looked_over_shows_what_was_written(
     user = sandbox.user(1206, "Ann", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Communication")
-    for label in ("1 · Emerging", "Skip ▶"):
+    for label in ("Full (all questions)", "1 · Some actions", "Skip ▶"):
         await tap(user, label)
     await say(user, "/menu")  # the multi-select question is left for later, then answered
-    await tap(user, "Communication · 1/7")
-    for label in ("2 · Established", "Don't know", "3 · Consolidated"):
+    await tap(user, "Communication · 1/11")
+    for label in ("2 · Some adapted", "Don't know", "3 · Regular, and heard", "Don't know"):
         await tap(user, label)
     await say(user, "Our SSE week.")
     await voice(user, 12)
-    await tap(user, "Communication · 6/7")
+    for label in ("Both together", "Within 2 years"):
+        await tap(user, label)
+    await tap(user, "Money")
+    await tap(user, "Communication · 10/11")
     await toggle(user, "Fairs")
     menu = await tap(user, "Done ✓")
     assert "✅ Communication" in labels(menu)
-    question = await tap(user, "✅ Communication")
-    assert "Here are your answers again" in question.text
-    for _ in range(5):
+    path = await tap(user, "✅ Communication")
+    assert "Here are your answers again" in path.text
+    question = await tap(user, "✓ Full (all questions)")  # the path chosen: no Keep of its own
+    for _ in range(6):
         question = await tap(user, "Keep ▶")
     assert "Your answer: Our SSE week." in question.text
     question = await tap(user, "Keep ▶")
     assert "Your answer: a voice note (12 s)" in question.text
-    menu = await tap(user, "Keep ▶")
+    for _ in range(4):  # this one, then who, when, and what holds the area back
+        menu = await tap(user, "Keep ▶")
     assert "✅ Communication" in labels(menu)
 
 
@@ -152,7 +171,8 @@ async def test_a_text_longer_than_a_telegram_message_is_kept_whole(
     user = sandbox.user(1207, "Ama", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Communication")
-    for _ in range(5):
+    await tap(user, "Full (all questions)")
+    for _ in range(6):
         await tap(user, "Skip ▶")
     first = "Our SSE week. " * 290  # 4,060 characters: the app sends the rest apart
     rest = "And the awards, every year."
@@ -163,9 +183,9 @@ async def test_a_text_longer_than_a_telegram_message_is_kept_whole(
     answers = await stored(sessions, Answer, question_id="strength")
     assert max(answers, key=lambda a: a.id).value == {"text": f"{first.strip()} {rest}"}
     question = await next_prompt(user, before)
-    assert "Question 7 of 7" in question.text
-    menu = await say(user, "A public map.")
-    assert menu.text.startswith("Block finished")
+    assert "Question 8 of 11" in question.text
+    actor = await say(user, "A public map.")
+    assert actor.text.startswith("Question 9 of 11\n\nWho should take this step?")
     assert [a.value for a in await stored(sessions, Answer, question_id="next_step")] == [
         {"text": "A public map."}
     ]
@@ -177,20 +197,22 @@ async def test_a_new_menu_retires_the_old_one_and_leaving_a_block_says_so(
     user = sandbox.user(1208, "Sol", "es")
     first_menu = await join(user, territory.join_code, "Acepto")
     await tap(user, "Comunicación")
-    await tap(user, "1 · Incipiente")
+    await tap(user, "Completa (todas las preguntas)")
+    await tap(user, "1 · Algunas acciones")
     second_menu = await say(user, "/menu")
     assert first_menu.buttons == [], "an older menu keeps no stale buttons"
-    assert "Comunicación · 1/7" in labels(second_menu)
+    assert "Comunicación · 1/11" in labels(second_menu)
     await tap(user, "Datos")
-    assert "Tus respuestas de «Comunicación» están guardadas (1/7)." in user.texts[-2]
-    await tap(user, "2 · Establecido")
+    assert "Tus respuestas de «Comunicación» están guardadas (1/11)." in user.texts[-2]
+    await tap(user, "Completa (todas las preguntas)")
+    await tap(user, "2 · Uno, pero incompleto")
     await running_bot.stop()  # a restart forgets which menu is the latest: an old one still works
     await running_bot.start()
     before = len(user.messages)
-    await user.press("Comunicación · 1/7", message=second_menu)
+    await user.press("Comunicación · 1/11", message=second_menu)
     again = await next_prompt(user, before)
-    assert "Tus respuestas de «Datos» están guardadas (1/8)." in user.texts[before]
-    assert "Pregunta 2 de 7" in again.text
+    assert "Tus respuestas de «Datos» están guardadas (1/11)." in user.texts[before]
+    assert "Pregunta 2 de 11" in again.text
 
 
 async def test_words_sent_right_after_the_last_answer_go_on_it(
@@ -199,17 +221,23 @@ async def test_words_sent_right_after_the_last_answer_go_on_it(
     user = sandbox.user(1209, "Rosa", "es")
     await join(user, territory.join_code, "Acepto")
     await tap(user, "Comunicación")
-    for _ in range(6):
+    await tap(user, "Completa (todas las preguntas)")
+    for _ in range(7):
         question = await tap(user, "Saltar ▶")
-    assert question.text.startswith("Pregunta 7 de 7")
+    assert question.text.startswith("Pregunta 8 de 11\n\n¿Qué paso concreto")
     before = len(user.messages)
-    await user.send_text("Economía social")
+    await user.send_text("Economía social")  # the last written question: "who" asks next
     await user.send_text("y solidaria, en el barrio")
-    await user.wait(lambda: "Agregué esto a tu respuesta a la pregunta anterior." in user.texts)
-    assert any(t.startswith("Bloque terminado") for t in user.texts[before:])
+    added = "Agregué esto a tu respuesta a la pregunta anterior.\n\nPregunta 9 de 11\n\n¿Quién"
+    await user.wait(lambda: any(t.startswith(added) for t in user.texts))
+    actor = await next_prompt(user, before)
+    assert actor.text.startswith(added), "the question with buttons is asked again"
+    first_ask = next(m for m in user.messages[before:] if m.text.startswith("Pregunta 9 de 11"))
+    assert first_ask.buttons == []
     values = [a.value for a in await stored(sessions, Answer, question_id="next_step")]
     assert values[-1] == {"text": "Economía social\ny solidaria, en el barrio"}
-    assert not any("Este bloque está terminado" in t for t in user.texts[before:])
+    assert not any(t.startswith("Guardé esto como un comentario") for t in user.texts[before:])
+    assert await stored(sessions, Answer, question_id="actor") == []
 
 
 async def test_a_code_typed_alone_joins_as_join_does(
@@ -243,12 +271,13 @@ async def test_keep_and_skip_leave_a_mark_under_their_question(
 ) -> None:
     user = sandbox.user(1212, "Kofi", "en")
     await join(user, territory.join_code, "I agree")
-    first = await tap(user, "Communication")
+    await tap(user, "Communication")
+    first = await tap(user, "Full (all questions)")
     second = await tap(user, "Skip ▶")
     assert first.text.endswith("\n\nSkipped") and first.buttons == []
     again = await tap(user, "◀ Back")
-    await tap(user, "2 · Established")
+    await tap(user, "2 · A plan, few means")
     back = await tap(user, "◀ Back")
     await tap(user, "Keep ▶")
-    assert back.text.endswith("\n\n✓ 2 · Established") and back.buttons == []
+    assert back.text.endswith("\n\n✓ 2 · A plan, few means") and back.buttons == []
     assert second.buttons == [] and again.buttons == []

@@ -190,7 +190,7 @@ async def test_each_further_wrong_code_doubles_the_wait(
         await say_text(user, "/join WRANGCDE")
         assert user.texts[-1].startswith("Je ne trouve pas ce code.")
         await say_text(user, f"/join {territory.join_code}")
-        assert user.texts[-1].startswith(f"Trop de codes erronés. Attendez {2 * minutes}")
+        assert user.texts[-1].startswith(f"Trop de codes incorrects. Attendez {2 * minutes}")
 
 
 async def failures_earlier(sessions: Sessions, by: timedelta) -> None:
@@ -225,17 +225,18 @@ async def test_resume_after_the_bot_process_restarts(
     user = sandbox.user(608, "Marie", "fr")
     await join(user, territory.join_code, "J'accepte")
     await tap(user, "Cadres juridiques")
-    question = await tap(user, "1 · Émergent")
-    assert question.text.startswith("Question 2 sur 10")
+    await tap(user, "Complète (toutes les questions)")
+    question = await tap(user, "1 · Projet ou discussion")
+    assert question.text.startswith("Question 2 sur 13\n\nCe texte définit-il l'ESS")
     await running_bot.stop()
     await running_bot.start()
     menu = await say(user, "/menu")
-    assert "Cadres juridiques · 1/10" in labels(menu)
-    question = await tap(user, "Cadres juridiques · 1/10")
-    assert question.text.startswith("Bon retour.")
-    assert "Question 2 sur 10" in question.text
-    question = await tap(user, "3 · Consolidé")
-    assert "Question 3 sur 10" in question.text
+    assert "Cadres juridiques · 1/13" in labels(menu)
+    question = await tap(user, "Cadres juridiques · 1/13")
+    assert question.text.startswith("Rebonjour\u202f!")
+    assert "Question 2 sur 13\n\nCe texte définit-il l'ESS" in question.text
+    question = await tap(user, "3 · Claire et complète")
+    assert "Question 3 sur 13" in question.text
 
 
 async def test_stale_and_forged_buttons(
@@ -243,13 +244,14 @@ async def test_stale_and_forged_buttons(
 ) -> None:
     user = sandbox.user(609, "Ana", "es")
     await join(user, territory.join_code, "Acepto")
-    first = await tap(user, "Marcos jurídicos")
-    await tap(user, "2 · Establecido")
+    await tap(user, "Marcos jurídicos")
+    first = await tap(user, "Completa (todas las preguntas)")
+    await tap(user, "2 · Aprobada, poco aplicada")
     second = user.messages[-1]
     query = await user.press_data("a:legal:instrument:3", first)
     await user.wait(lambda: query in sandbox.callback_answers)
     await user.wait(lambda: "Esa pregunta ya tiene respuesta" in user.messages[-1].text)
-    assert user.messages[-1].text.split("\n\n")[1].startswith("Pregunta 2 de 10")
+    assert user.messages[-1].text.split("\n\n")[1].startswith("Pregunta 2 de 14")
     for forged in ("a:legal:definition:9", "a:legal", "zz:1", "a:other:q:1", "m:nope"):
         query = await user.press_data(forged, second)
         await user.wait(lambda q=query: q in sandbox.callback_answers)
@@ -309,7 +311,8 @@ async def test_html_in_what_people_type_never_breaks_a_message(
     user = sandbox.user(612, "<b>Bold</b> & co", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Legal frameworks")
-    for _ in range(6):  # no act: 8 questions, the last two open ones
+    await tap(user, "Full (all questions)")
+    for _ in range(6):  # no act: the questions about it are not asked, then the good practice
         await tap(user, "Skip ▶")
     await say(user, "<script>alert(1)</script> & <i>")
     await say_text(user, "/mydata")
@@ -324,14 +327,21 @@ async def test_mydata_and_forget(
     user = sandbox.user(613, "Leave", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Legal frameworks")
-    await tap(user, "3 · Consolidated")
+    await tap(user, "Full (all questions)")
+    await say(user, "Our council adopted it in 2019.")  # kept as a comment on the question
+    await tap(user, "3 · Widely applied")
     for _ in range(8):
         await tap(user, "Skip ▶")
     await say(user, "We share a building with three cooperatives.")
     await say_text(user, "/mydata")
     mine = user.texts[-1]
-    assert "\n\nDakar <Plateau> & Co · Legal and institutional frameworks\n• Does your" in mine
-    assert "→ 3 · Consolidated" in mine
+    assert (
+        "\n\nDakar <Plateau> & Co · Legal and institutional frameworks\n"
+        "• How would you like to answer this block?\n  → Full (all questions) ("
+    ) in mine
+    assert "\n• Does your local government have a formal act" in mine
+    assert "→ 3 · Widely applied" in mine
+    assert "Our council adopted it in 2019." in mine
     assert all(ord(ch) < 0x2E80 for ch in mine), "no CJK brackets: they show as boxes"
     await say_text(user, "/forget")
     await user.press("No, keep it")
@@ -342,14 +352,15 @@ async def test_mydata_and_forget(
     assert await stored(sessions, Participant) == []
     assert await stored(sessions, Conversation) == []
     assert await stored(sessions, Answer) == []
-    left = await stored(sessions, AnonymousAnswer)
-    assert [(a.flow_id, a.question_id, a.value) for a in left] == [
-        ("legal", "instrument", {"choice": "3"})
-    ]
     await say_text(user, "/mydata")
     assert user.texts[-1] == (
         "I keep nothing about you: no name, no Telegram ID, and no answer linked to you."
     )
+    left = await stored(sessions, AnonymousAnswer)  # the button answers, and nothing written
+    assert sorted((a.flow_id, a.question_id, a.value) for a in left) == [
+        ("legal", "instrument", {"choice": "3"}),
+        ("legal", "path", {"choice": "full"}),
+    ]
 
 
 async def test_commands_are_registered_in_each_language(
@@ -367,13 +378,14 @@ async def test_telegram_faults_are_retried_and_nothing_is_lost(
     user = sandbox.user(614, "Flaky", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Legal frameworks")
+    await tap(user, "Full (all questions)")
     sandbox.faults += [
         Fault("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1),
         Fault("sendMessage", 502, "Bad Gateway"),
         Fault("editMessageText", delay=1.5),
     ]
-    question = await tap(user, "2 · Established")
-    assert question.text.startswith("Question 2 of 10")
+    question = await tap(user, "2 · Adopted, little used")
+    assert question.text.startswith("Question 2 of 14")
     assert all(f.times == 0 for f in sandbox.faults)
     answers = await stored(sessions, Answer, question_id="instrument")
     assert [a.value for a in answers] == [{"choice": "2"}]
@@ -385,7 +397,8 @@ async def test_a_redelivered_update_changes_nothing(
     user = sandbox.user(615, "Twice", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Legal frameworks")
-    await tap(user, "1 · Emerging")
+    await tap(user, "Full (all questions)")
+    await tap(user, "1 · Draft or discussion")
     delivered = next(u for u in reversed(sandbox.delivered) if "callback_query" in u)
     count = len(user.messages)
     sandbox.updates.append({**delivered})
@@ -421,11 +434,12 @@ async def test_pressing_the_answer_already_chosen_marks_it_once(
     user = sandbox.user(617, "Back", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Communication")
-    await tap(user, "1 · Emerging")
+    await tap(user, "Full (all questions)")
+    await tap(user, "1 · Some actions")
     again = await tap(user, "◀ Back")
-    assert "✓ 1 · Emerging" in labels(again)
-    await tap(user, "✓ 1 · Emerging")
-    assert again.text.endswith("\n\n✓ 1 · Emerging") and again.buttons == []
+    assert "✓ 1 · Some actions" in labels(again)
+    await tap(user, "✓ 1 · Some actions")
+    assert again.text.endswith("\n\n✓ 1 · Some actions") and again.buttons == []
 
 
 async def double_tap(user: SandboxUser, label: str, message: BotMessage) -> tuple[str, str]:
@@ -460,10 +474,11 @@ async def test_double_taps_give_the_right_answer(
     )
     assert len(await stored(sessions, Participant)) == 1
 
-    question = await tap(keen, "Legal frameworks")
-    await double_tap(keen, "2 · Established", question)
-    await keen.wait(lambda: "Question 2 of 10" in keen.texts[-1])
-    assert sum("Question 2 of 10" in text for text in keen.texts) == 1, "shown once"
+    await tap(keen, "Legal frameworks")
+    question = await tap(keen, "Full (all questions)")
+    await double_tap(keen, "2 · Adopted, little used", question)
+    await keen.wait(lambda: "Question 2 of 14" in keen.texts[-1])
+    assert sum("Question 2 of 14" in text for text in keen.texts) == 1, "shown once"
     assert len(await stored(sessions, Answer, question_id="instrument")) == 1
 
     await say_text(keen, "/forget")
@@ -511,9 +526,10 @@ async def test_mydata_shows_everything_and_sends_files_when_long(
     user = sandbox.user(621, "Mo", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Communication")
-    await tap(user, "1 · Emerging")
+    await tap(user, "Full (all questions)")
+    await tap(user, "1 · Some actions")
     await tap(user, "◀ Back")
-    await tap(user, "2 · Established")
+    await tap(user, "2 · A plan, few means")
     await join(user, other.join_code, "I agree")  # the notice again: a new team
     await say_text(user, "/mydata")
     text = user.texts[-1]
@@ -522,12 +538,12 @@ async def test_mydata_shows_everything_and_sends_files_when_long(
     assert "Córdoba: taking part since " in text and "Dakar <Plateau> & Co: taking part" in text
     assert ", as P-0001." in text
     assert "Argentina (Córdoba) Time" in text, "times in the current territory's zone"
-    assert "→ 1 · Emerging (" in text and ", #1)" in text
-    assert "→ 2 · Established (" in text and ", #2)" in text
+    assert "→ 1 · Some actions (" in text and ", #1)" in text
+    assert "→ 2 · A plan, few means (" in text and ", #2)" in text
     long = ("A long answer about our cooperative. " * 50).strip()
     await say_text(user, f"/join {territory.join_code}")
-    await tap(user, "Communication · 1/7")
-    for _ in range(4):
+    await tap(user, "Communication · 1/11")
+    for _ in range(5):
         await tap(user, "Skip ▶")
     await say(user, long)
     await say(user, long)
@@ -554,6 +570,7 @@ async def test_a_passing_database_failure_is_retried_before_anything_is_said(
     user = sandbox.user(622, "Busy", "en")
     await join(user, territory.join_code, "I agree")
     await tap(user, "Legal frameworks")
+    await tap(user, "Full (all questions)")
     failing = {"left": 2}
 
     def busy_twice(conn: object, cursor: object, statement: str, *args: object) -> None:
@@ -563,10 +580,10 @@ async def test_a_passing_database_failure_is_retried_before_anything_is_said(
 
     event.listen(running_bot.database.engine.sync_engine, "before_cursor_execute", busy_twice)
     try:
-        question = await tap(user, "2 · Established")
+        question = await tap(user, "2 · Adopted, little used")
     finally:
         event.remove(running_bot.database.engine.sync_engine, "before_cursor_execute", busy_twice)
-    assert failing["left"] == 0 and question.text.startswith("Question 2 of 10")
+    assert failing["left"] == 0 and question.text.startswith("Question 2 of 14")
     assert not any("Sorry" in text for text in user.texts)
     assert [a.value for a in await stored(sessions, Answer, question_id="instrument")] == [
         {"choice": "2"}
@@ -579,6 +596,7 @@ async def test_when_saving_keeps_failing_the_person_is_told_so_truthfully(
     user = sandbox.user(623, "Down", "fr")
     await join(user, territory.join_code, "J'accepte")
     await tap(user, "Cadres juridiques")
+    await tap(user, "Complète (toutes les questions)")
 
     def down(conn: object, cursor: object, statement: str, *args: object) -> None:
         if statement.startswith("UPDATE conversations"):
@@ -586,17 +604,18 @@ async def test_when_saving_keeps_failing_the_person_is_told_so_truthfully(
 
     event.listen(running_bot.database.engine.sync_engine, "before_cursor_execute", down)
     try:
-        press = await user.press("2 · Établi")
+        press = await user.press("2 · Adopté, peu appliqué")
         await user.wait(lambda: sandbox.callbacks[press] and "Pardon" in user.texts[-1], 20)
     finally:
         event.remove(running_bot.database.engine.sync_engine, "before_cursor_execute", down)
     notice = (
-        "Pardon, il y a eu un problème et je n'ai pas pu enregistrer. Réessayez, s'il vous plaît."
+        "Pardon, il y a eu un problème\u00a0: je n'ai pas pu l'enregistrer. "
+        "Réessayez, s'il vous plaît."
     )
     assert user.texts[-1] == notice and sandbox.callback_answers[press]["text"] == notice
     assert await stored(sessions, Answer, question_id="instrument") == []
-    question = await tap(user, "2 · Établi")  # trying again works
-    assert question.text.startswith("Question 2 sur 10")
+    question = await tap(user, "2 · Adopté, peu appliqué")  # trying again works
+    assert question.text.startswith("Question 2 sur 14")
 
 
 async def test_guessing_codes_through_the_consent_button_is_slowed_down_too(

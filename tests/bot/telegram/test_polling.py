@@ -55,6 +55,8 @@ async def test_a_nul_character_stops_nothing(
     await user.wait(lambda: len(user.messages) == 2)
     await user.press("Legal frameworks")
     await user.wait(lambda: len(user.messages) == 3)
+    await user.press("Full (all questions)")
+    await user.wait(lambda: len(user.messages) == 4)
     for _ in range(6):  # no act: the questions about it are not asked
         count = len(user.messages)
         await user.press("Skip ▶")

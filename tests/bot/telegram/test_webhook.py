@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from functools import partial
 from pathlib import Path
 
 import aiohttp
@@ -33,7 +32,7 @@ from tests.bot.harness import (
 )
 from tests.bot.scheduling.helpers import Sessions
 from tests.forwarder import Forwarder
-from tests.reliability.people import Person, answers_by_person
+from tests.reliability.people import answers_by_person
 
 
 @pytest.fixture
@@ -59,8 +58,10 @@ async def test_a_person_joins_and_answers_through_the_webhook(
     user = sandbox.user(7001, "Ana", "es")
     menu = await join(user, territory.join_code, "Acepto")
     assert any("Comunicación" in label for label in labels(menu))
-    question = await tap(user, next(b for b in labels(menu) if "Comunicación" in b))
-    assert "Pregunta 1 de 7" in question.text
+    path = await tap(user, next(b for b in labels(menu) if "Comunicación" in b))
+    assert labels(path) == ["Corta (unos 3 minutos)", "Completa (todas las preguntas)"]
+    question = await tap(user, "Completa (todas las preguntas)")
+    assert question.text.startswith("Pregunta 1 de 11\n\n")
     assert sandbox.delivery is not None
     for _ in range(50):  # the 200 follows the reply by a moment
         if sandbox.delivery.pending == 0:
@@ -167,13 +168,14 @@ async def test_one_persons_updates_at_two_workers_at_once_are_applied_in_turn(
     await first.start()
     await second.start()
     try:
-        person = Person(sandbox.user(7005, "Both", "en"), 5, territory.join_code)
-        while not ((p := person.prompt()) and "Question 6 of 7" in p.text):
-            acted = person.prompt()
-            edits = acted.edits if acted else 0
-            await person.act()
-            await person.user.wait(partial(person.replied, acted, edits))
-        chat = person.user.chat
+        user = sandbox.user(7005, "Both", "en")
+        await join(user, territory.join_code, "I agree")
+        await tap(user, "Communication")
+        question = await tap(user, "Full (all questions)")
+        for _ in range(6):
+            question = await tap(user, "Skip ▶")
+        assert question.text.startswith("Question 7 of 11\n\nWhat is one strength")
+        chat = user.chat
         strength, next_step = (
             {
                 "update_id": next(sandbox.update_ids),
