@@ -487,7 +487,14 @@ class _Run:
             )
             self.out.append(Say(later, "score"))
         if score is not None:
-            self.out += [Say(line, "score") for line in score_lines(score.overall, short)]
+            everything = self.all_answers()
+            automatic = sum(
+                1
+                for q in self.flow.scored_questions
+                if is_visible(self.flow, q, everything) and is_auto_na(self.flow, q, everything)
+            )
+            lines = score_lines(score.overall, short, automatic)
+            self.out += [Say(line, "score") for line in lines]
         self.say(self.flow.closing, "closing")
 
     def resume_here(self) -> None:
@@ -499,10 +506,11 @@ class _Run:
             self.advance()
 
 
-def score_lines(score: Score, short: bool) -> list[Msg]:
+def score_lines(score: Score, short: bool, automatic: int = 0) -> list[Msg]:
     """What a person reads about their score at the end of a block: the level in words (or why
     there is none), how many questions that apply got a level when some did not, and how many
-    did not apply."""
+    did not apply (and why, when all of them were so by `automatic` rules: the local
+    government's powers)."""
     lines: list[Msg] = []
     if score.mean is not None:
         level = msg(LEVEL_PHRASES[level_of(score.mean)])
@@ -514,7 +522,15 @@ def score_lines(score: Score, short: bool) -> list[Msg]:
         lines.append(msg(NO_SCORE))
     if 0 < score.answered < score.applicable:  # some left without a level: say how many
         lines.append(msg(LEVELS_CHOSEN, answered=score.answered, count=score.applicable))
-    if score.not_applicable:
+    if score.not_applicable and automatic == score.not_applicable:
+        lines.append(
+            Np_(
+                "{count} question did not apply here: it is not a local power.",
+                "{count} questions did not apply here: they are not local powers.",
+                score.not_applicable,
+            )
+        )
+    elif score.not_applicable:
         lines.append(
             Np_(
                 "{count} question did not apply here.",

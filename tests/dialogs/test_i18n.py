@@ -146,6 +146,13 @@ def test_a_context_gives_one_translation_per_question() -> None:
     assert Msg("None.", context="labs").to_dict() == {"key": "None.", "context": "labs"}
 
 
+def test_no_point_median_in_french_and_no_gender_slash_in_spanish() -> None:
+    """Epicene wording instead: a point médian or "o/a" is hard to read aloud to a group."""
+    french = [t for _, forms, _ in entries("fr") for t in forms if re.search(r"\w·\w", t)]
+    spanish = [t for _, forms, _ in entries("es") for t in forms if re.search(r"\w/as?\b", t)]
+    assert (french, spanish) == ([], [])
+
+
 def test_every_flow_choice_has_a_translation_in_its_questions_context() -> None:
     from dialogs.loader import load_flows
 

@@ -133,7 +133,7 @@ async def test_a_whole_block_in_french_after_the_context_block(
         await tap(amina, choice)
     menu = await tap(amina, "Les compétences légales")
     assert "Pas assez de réponses pour un score" in menu.text
-    assert "5 questions ne s'appliquent pas ici." in menu.text
+    assert "5 questions ne s'appliquent pas ici\u00a0: ce ne sont pas des compétences" in menu.text
     voice = await stored(sessions, Answer, flow_id="context", question_id="local_term")
     assert voice[0].value == {
         "voice": {"file_id": voice[0].value["voice"]["file_id"], "duration": 12}
