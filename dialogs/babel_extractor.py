@@ -1,8 +1,8 @@
 """A Babel extractor for the flow files: every text a person reads, with a translator comment.
 
-A question's choices and levels are extracted with the question as their gettext context
-(msgctxt "legal.entities"), so that a short label such as "None." is translated to agree with
-its own question. Registered as `sse_flows` (entry point) and usable from `babel.cfg` as
+A question's choices and levels are extracted with the question's id as their gettext
+context (msgctxt "entities"), so that a short label such as "None." is translated to agree
+with its own question. Registered as `sse_flows` (entry point) and usable from `babel.cfg` as
 `dialogs.babel_extractor:extract_flows`.
 """
 

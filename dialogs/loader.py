@@ -233,7 +233,7 @@ def _choices(check: _Checker, node: _Map, qid: str, context: str) -> tuple[Choic
     return tuple(out)
 
 
-def _question(check: _Checker, node: _Map, flow_id: str | None) -> Question | None:
+def _question(check: _Checker, node: _Map) -> Question | None:
     qid = check.ident(node, "question")
     kind = node.get("type")
     if kind not in QUESTION_KINDS:
@@ -397,7 +397,7 @@ def parse_flow(text: str, source: str) -> Flow:
         if not isinstance(node, _Map):
             check.problem(check.line_of(raw, "questions"), "a question must be a mapping")
             continue
-        question = _question(check, node, flow_id)
+        question = _question(check, node)
         if question is None:
             continue
         if question.id in seen:

@@ -55,7 +55,7 @@ class Choice:
     exclusive: bool = False
     """In a multi question: choosing it clears the others (e.g. 'None of these')."""
     context: str | None = None
-    """The gettext context of its texts: its question ("legal.entities"), so that a short
+    """The gettext context of its texts: its question's id ("entities"), so that a short
     label is translated to agree with its own question."""
     level: bool = False
     """A level of the 0-3 scale: its button shows the level's number before the label."""

@@ -50,11 +50,6 @@ def msg(key: str, **params: Any) -> Msg:
     return Msg(key, params)
 
 
-def in_context(key: str, context: str | None) -> Msg:
-    """A message id read in a context (a flow text under one question: "legal.entities")."""
-    return Msg(key, context=context)
-
-
 def Np_(singular: str, plural: str, count: int, **params: Any) -> Msg:
     """A message with a plural form; `{count}` is available as a parameter."""
     return Msg(singular, {"count": count, **params}, plural=plural, count=count)
