@@ -281,16 +281,17 @@ def chat_messages(flow: Flow, figures: Sequence[TerritorySummaries], tr: Transla
         if score is None:
             lines.append(tr(texts.BRIEFING_CHAT_NO_SCORE, territory=territory.name))
             continue
-        lines.append(
-            tr(
-                texts.BRIEFING_CHAT_SCORE,
-                territory=territory.name,
-                mean=number(score.mean, tr),
-                level=level_word(score.mean, tr),
-                percent=score.percent,
-                count=score.count,
-            )
+        line = tr(
+            texts.BRIEFING_CHAT_SCORE,
+            territory=territory.name,
+            mean=number(score.mean, tr),
+            level=level_word(score.mean, tr),
+            percent=score.percent,
+            count=score.count,
         )
+        if summary.short_path:
+            line += f" ({tr(texts.REPORT_SHORT_PATH, count=summary.short_path)})"
+        lines.append(line)
     messages = ["\n".join(lines)]
     strongest, weakest = strongest_and_weakest(flow, figures)
     if strongest:

@@ -1,12 +1,13 @@
 """Scores from the short path are marked as such (in a person's /results, in the block's
-people line of /summary, in the reports' people column), and a block with too few levels
-for a score says so."""
+people line of /summary, in the reports' people column and in the briefing), and a block with
+too few levels for a score says so."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from bot.reports.briefing import TerritorySummaries, chat_messages
 from bot.reports.figures import short_path_blocks
 from bot.reports.html import people_with_short_path
 from bot.reports.summary_text import block_section, results_text
@@ -73,3 +74,10 @@ def test_a_block_with_levels_but_too_few_for_a_score_says_so() -> None:
     lines = " ".join(line.html for line in block_section(block, FLOWS["markets"], EN, 3).lines)
     assert "No score: a person's score needs a level on at least 3 questions" in lines
     assert "nobody answered with a level" not in lines
+
+
+def test_the_briefing_says_who_took_the_short_path() -> None:
+    block = summarise_block(LEGAL, [short(1), short(2), full(3)])
+    place = TerritorySummaries(1, "Thiès", 3, 3, {"legal": block})
+    first = chat_messages(LEGAL, [place], EN)[0]
+    assert "• Thiès: 1.33/3 (Emerging) · 44/100 · n = 3 (2 on the short path)" in first
