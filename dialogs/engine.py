@@ -36,6 +36,7 @@ from dialogs.scoring import (
     is_visible,
     level_of,
     na_source,
+    one_decimal,
     score_flow,
 )
 from dialogs.texts import N_, Msg, Np_, msg, shortened
@@ -208,6 +209,10 @@ LEVEL_LINES = (YOUR_LEVEL, YOUR_LEVEL_SHORT)
 NO_SCORE = N_("No score yet: no question was answered with a level.")
 LEVELS_CHOSEN = N_("You chose a level for {answered} of the {count} questions that apply here.")
 NOT_ENOUGH = N_("Not enough answers for a score: it needs a level on at least {minimum} questions.")
+TOO_FEW_APPLY = N_(
+    "No score for this block: a score needs a level on at least {minimum} questions, and "
+    "fewer apply here."
+)
 COMMENT_KEPT = N_("I kept this as a comment on the question. Now tap the answer that fits best.")
 ALREADY_FINISHED = N_("This block is finished. Open it again from the menu to change answers.")
 
@@ -514,8 +519,10 @@ def score_lines(score: Score, short: bool, automatic: int = 0) -> list[Msg]:
     lines: list[Msg] = []
     if score.mean is not None:
         level = msg(LEVEL_PHRASES[level_of(score.mean)])
-        mean = round(score.mean, 1)  # a person reads one decimal: "1.4 of 3"
+        mean = one_decimal(score.mean)  # a person reads one decimal: "1.4 of 3"
         lines.append(msg(YOUR_LEVEL_SHORT if short else YOUR_LEVEL, level=level, mean=mean))
+    elif score.applicable < MIN_ANSWERED:  # however it is answered: the block is too small
+        lines.append(msg(TOO_FEW_APPLY, minimum=MIN_ANSWERED))
     elif score.answered:
         lines.append(msg(NOT_ENOUGH, minimum=MIN_ANSWERED))
     else:

@@ -73,9 +73,9 @@ def describe_answer(question: Question, answer: Mapping[str, Any] | None, tr: Tr
     if answer is None:
         return tr(SKIPPED)
     comments = [describe_comment(c, tr) for c in answer.get(COMMENTS, ())]
-    if comments:
-        given = _answer(question, answer, tr) if is_answer(answer) else tr(SKIPPED)
-        return "\n".join([given, *(tr(COMMENT, text=c) for c in comments)])
+    if comments:  # a comment alone (the answer came later, or not) is no skip
+        given = [_answer(question, answer, tr)] if is_answer(answer) else []
+        return "\n".join([*given, *(tr(COMMENT, text=c) for c in comments)])
     return _answer(question, answer, tr)
 
 

@@ -11,6 +11,7 @@ profile made it so, "person" when the person's own context answers did (older an
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,11 @@ LEVEL_PHRASES = (
 def level_of(mean: float) -> int:
     """The level a mean is closest to (1.5 counts as 2)."""
     return min(3, max(0, int(mean + 0.5)))
+
+
+def one_decimal(mean: float) -> float:
+    """A mean as a person reads it, with one decimal, halves rounded up (1.25 -> 1.3)."""
+    return math.floor(mean * 10 + 0.5 + 1e-9) / 10
 
 
 @dataclass(frozen=True)

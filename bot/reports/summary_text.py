@@ -16,7 +16,7 @@ from bot.reports.figures import TerritoryFigures, answered, shared
 from dialogs.i18n import Translator
 from dialogs.model import Flow
 from dialogs.render import VOICE_NOTE
-from dialogs.scoring import LEVEL_NAMES, MIN_ANSWERED, level_of
+from dialogs.scoring import LEVEL_NAMES, LEVEL_PHRASES, MIN_ANSWERED, level_of, one_decimal
 from dialogs.summary import GROUPS, MIN_GROUP, BlockSummary, OpenAnswer, QuestionFigures, Stats
 from dialogs.texts import Msg, shortened
 from storage.reports import Progress
@@ -494,14 +494,16 @@ def results_text(
             continue
         own = mine[flow.id]
         stats = shared(by_flow.get(flow.id))
-        yours = f"{number(own, tr)} · {level_word(own, tr)}" if own is not None else "–"
+        yours = "–"
+        if own is not None:  # as at the end of a block: "1.4 · mostly emerging"
+            yours = f"{tr.value(one_decimal(own))} · {tr(LEVEL_PHRASES[level_of(own)])}"
         if own is not None and flow.id in short:
             yours += f" ({tr(texts.SHORT_PATH_MARK)})"
         line = tr(
             texts.RESULTS_LINE,
             block=short_title(flow, tr),
             mine=yours,
-            theirs=number(stats.mean, tr) if stats is not None else "–",
+            theirs=tr.value(one_decimal(stats.mean)) if stats is not None else "–",
         )
         lines.append(f"• {esc(line)}")
     lines.append(f"<i>{esc(tr.text(texts.results_threshold(MIN_GROUP)))}</i>")

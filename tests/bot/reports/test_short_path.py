@@ -42,7 +42,7 @@ def test_a_persons_results_say_which_scores_come_from_the_short_path() -> None:
     assert short_path_blocks({"markets": {}}, {"path": {"choice": "short"}}) == {"markets"}
     mine = {"legal": 1.33, "markets": 2.0}
     text = results_text(mine, [], FLOWS, "Córdoba", ES, {"legal"})
-    assert "Marcos jurídicos: tú 1,33 · Incipiente (versión corta)" in text
+    assert "Marcos jurídicos: tú 1,3 · mayormente incipiente (versión corta)" in text
     assert "(versión corta)" not in text.split("Acceso a los mercados")[1]
 
 

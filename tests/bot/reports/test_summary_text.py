@@ -191,7 +191,7 @@ def test_a_participant_sees_the_territory_only_from_three_people() -> None:
     mine = {"data": 3.0, "legal": None}
     blocks = figures(two).blocks
     text = results_text(mine, blocks, FLOWS, "Dakar", EN)
-    assert "• Data: you 3 · Consolidated · territory –" in text
+    assert "• Data: you 3 · mostly consolidated · territory –" in text
     assert "• Legal frameworks: you – · territory –" in text
     _, series = results_series(mine, blocks, FLOWS, "Dakar", EN)
     assert series[1].values == [None] * 8

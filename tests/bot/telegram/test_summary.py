@@ -309,7 +309,7 @@ async def test_participants_see_the_territory_from_the_third_respondent_and_resu
     [results] = await command(lea, "/results", lambda ms: bool(ms))
     assert results.kind == "photo" and min(photo_of(sandbox, results)) >= 400
     assert results.text.startswith(f"Vos scores et ceux de {territory.name}, de 0 à 3\u00a0:\n")
-    assert "• Communication\u00a0: vous 2 · Établi · territoire 2\n" in results.text
+    assert "• Communication\u00a0: vous 2 · plutôt établi · territoire 2\n" in results.text
     assert results.text.endswith("dès que 3 personnes ont répondu à un bloc.")
     assert "Cadres juridiques" not in results.text  # not finished: not listed
 
