@@ -20,10 +20,9 @@ from dialogs.model import (
     NOT_APPLICABLE,
     PART_LENGTH,
     PART_SECONDS,
-    PATH,
-    SHORT,
     Flow,
     Question,
+    on_short_path,
 )
 from dialogs.profile import ALL_BLOCKS, for_block
 from dialogs.scoring import (
@@ -158,6 +157,8 @@ class Recorded:
     question: str
     answer: dict[str, Any]
     changed: bool = True
+    comment: bool = False
+    """What was stored is a comment on the question, which is asked again."""
 
 
 @dataclass(frozen=True)
@@ -306,24 +307,22 @@ class _Run:
         return [
             q
             for q in self.flow.questions
-            if q.id != PATH
+            if not q.setting
             and q.id not in self.settled
             and not is_auto_na(self.flow, q, everything)
             and (is_visible(self.flow, q, everything) or self.undecided(q))
         ]
 
     def short_path(self) -> bool:
-        answer = self.all_answers()[self.flow.id].get(PATH) or {}
-        return answer.get("choice") == SHORT
+        return on_short_path(self.all_answers()[self.flow.id])
 
     def answered(self, q: Question) -> bool:
         answer = self.answers.get(q.id)
         return is_answer(answer) and not answer.get("auto")  # type: ignore[union-attr]
 
     def left(self, q: Question) -> bool:
-        """Shown and not answered: left for later (not the choice of path, which has a
-        default)."""
-        return not self.answered(q) and q.id != PATH
+        """Shown and not answered: left for later (not a setting, which has a default)."""
+        return not self.answered(q) and not q.setting
 
     def pending(self, q: Question) -> bool:
         return not self.answered(q) and q.id not in self.state["skipped"]
@@ -377,7 +376,7 @@ class _Run:
 
     def ask(self, q: Question, refresh: bool) -> Ask:
         ids = [s.id for s in self.counted_questions()]
-        position = ids.index(q.id) + 1 if q.id in ids else 0 if q.id == PATH else len(ids)
+        position = ids.index(q.id) + 1 if q.id in ids else 0 if q.setting else len(ids)
         answer = self.answers.get(q.id) or {}
         selection = set(self.state["selection"])
         options: list[Option] = []
@@ -391,7 +390,7 @@ class _Run:
         actions = [Option("done", msg(ACTION_LABELS["done"]))] if q.kind == "multi" else []
         if self.previous() is not None:
             actions.append(Option("back", msg(ACTION_LABELS["back"])))
-        if q.id != PATH:  # the choice of path is made with its two buttons
+        if not q.setting:  # a setting is chosen with its buttons
             actions.append(Option("skip", msg(KEEP if self.answered(q) else ACTION_LABELS["skip"])))
         return Ask(
             flow=self.flow.id,
@@ -669,7 +668,7 @@ def _comment(run: _Run, q: Question, comment: dict[str, Any]) -> None:
     answer = dict(run.answers.get(q.id) or {})
     answer[COMMENTS] = [*answer.get(COMMENTS, []), comment]
     run.answers[q.id] = answer
-    run.out.append(Recorded(run.flow.id, q.id, answer))
+    run.out.append(Recorded(run.flow.id, q.id, answer, comment=True))
     run.say(COMMENT_KEPT)
     run.show(q)
 
@@ -866,7 +865,7 @@ def _text(run: _Run, event: Text) -> None:
         _reprompt(run, q, msg(TOO_LONG, length=len(text), limit=MAX_TEXT_ANSWER))
         return
     if q.kind != "text":
-        if q.id == PATH:
+        if q.setting:
             _reprompt(run, q, msg(USE_BUTTONS))
         else:
             _comment(run, q, {"text": text})
@@ -881,7 +880,7 @@ def _voice(run: _Run, event: Voice) -> None:
     if q is None:
         return
     voice = {"voice": {"file_id": event.file_id, "duration": int(event.duration)}}
-    if q.kind in ("scale", "choice", "multi") and q.id != PATH:
+    if q.kind in ("scale", "choice", "multi") and not q.setting:
         _comment(run, q, voice)
         return
     if q.kind != "text":

@@ -330,6 +330,7 @@ PATH_QUESTION = Question(
         Choice(SHORT, N_("Short (about 3 minutes)")),
         Choice(FULL, N_("Full (all questions)")),
     ),
+    setting=True,
 )
 """The first question of a block with core questions."""
 FULL_PATH_ONLY = conditions.parse(f"not {PATH} == {SHORT}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from dialogs.conditions import Condition
 from dialogs.texts import Msg
@@ -17,6 +19,14 @@ PATH = "path"
 """The question a block with core questions starts with: the short path (its core questions
 only) or the full one. Its answer may also be settled for a whole territory."""
 SHORT, FULL = "short", "full"
+
+
+def on_short_path(answers: Mapping[str, Any]) -> bool:
+    """Whether a block's answers (by question id) were given on its short path."""
+    chosen = answers.get(PATH)
+    return isinstance(chosen, Mapping) and chosen.get("choice") == SHORT
+
+
 MOST_CORE = 4
 """Most scored core questions a block may have: the short path stays about 3 minutes."""
 
@@ -93,6 +103,9 @@ class Question:
     """Asked on the short path too (see `PATH`)."""
     most: int | None = None
     """Multi questions: the most choices a person may tick."""
+    setting: bool = False
+    """A choice about the conversation itself, not about the territory (the path): not
+    counted in progress, never left for later, no Skip, no comments."""
 
     _choices: dict[str, Choice] = field(default_factory=dict, compare=False, repr=False)
 

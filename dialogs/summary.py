@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from dialogs.conditions import COMMENTS
-from dialogs.model import PATH, SHORT, Flow, Question
+from dialogs.model import Flow, Question, on_short_path
 from dialogs.profile import ALL_BLOCKS, for_block, settled
 from dialogs.profile import PROFILE_QUESTIONS as PROFILE_QUESTIONS  # where others look
 from dialogs.scoring import (
@@ -264,7 +264,7 @@ def summarise_block(
             continue
         respondents += 1
         answers = with_profile(given, profile) if profile else given
-        if (answers.get(flow.id, {}).get(PATH) or {}).get("choice") == SHORT:
+        if on_short_path(answers.get(flow.id, {})):
             short_path += 1
         group = role_group(answers)
         items = scored_items(flow, answers)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dialogs.conditions import refs
-from dialogs.model import PATH, SHORT, Flow
+from dialogs.model import Flow, on_short_path
 from dialogs.scoring import score_flow
 from dialogs.summary import (
     MIN_GROUP,
@@ -107,11 +107,7 @@ def short_path_blocks(
 ) -> set[str]:
     """The blocks a person answered on the short path (their choice, or the territory's)."""
     given = with_profile(answers, profile)  # type: ignore[arg-type]
-    return {
-        flow_id
-        for flow_id, own in given.items()
-        if isinstance(own.get(PATH), Mapping) and own[PATH].get("choice") == SHORT
-    }
+    return {flow_id for flow_id, own in given.items() if on_short_path(own)}
 
 
 def above_threshold(stats: Stats | None) -> Stats | None:

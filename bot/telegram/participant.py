@@ -696,10 +696,7 @@ async def typed(
         (o for o in outputs if isinstance(o, engine.Recorded) and o.question == asked), None
     )
     question = flows[flow_id].question(asked) if asked is not None else None
-    commented = any(
-        isinstance(o, engine.Say) and o.text.key == engine.COMMENT_KEPT for o in outputs
-    )
-    if recorded is not None and question is not None and commented:  # asked again below
+    if recorded is not None and question is not None and recorded.comment:  # asked again below
         comment = describe_comment(recorded.answer[COMMENTS][-1], tr)
         out.close_question(shortened(tr(COMMENT, text=comment), ECHO_LIMIT), answered=False)
     elif recorded is not None and question is not None:  # closed as a press closes it
