@@ -131,8 +131,8 @@ async def test_a_whole_block_in_french_after_the_context_block(
     await say(amina, "Ouvrir un point de vente à la mairie.")
     for choice in ("Les organisations de l'ESS", "D'ici 6 mois"):
         await tap(amina, choice)
-    menu = await tap(amina, "Les pouvoirs de la collectivité")
-    assert "Pas de score pour ce bloc\u00a0: un score demande un niveau" in menu.text
+    menu = await tap(amina, "Les pouvoirs légaux de la collectivité")
+    assert "Pas de score pour ce bloc\u00a0: il faut un niveau pour au moins 3" in menu.text
     assert "5 questions ne s'appliquent pas ici\u00a0: ce ne sont pas des compétences" in menu.text
     voice = await stored(sessions, Answer, flow_id="context", question_id="local_term")
     assert voice[0].value == {
